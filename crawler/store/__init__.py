@@ -1,0 +1,54 @@
+"""The hazards database: the only code that writes SQL.
+
+``Store(path)`` opens (or creates) a SQLite file in WAL mode with a busy timeout, so reviewers can
+read while a crawl writes and two writers wait for each other instead of failing, and applies any
+pending migrations. Each area's SQL lives in its own mixin module.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from crawler.store.flags import FlagsMixin
+from crawler.store.listings import ListingsMixin, listing_from_row
+from crawler.store.runs import RunsMixin
+from crawler.store.schema import migrations
+
+__all__ = ["Store", "StoreError", "listing_from_row"]
+
+BUSY_TIMEOUT_SECONDS = 60
+
+
+class StoreError(Exception):
+    """The database cannot be opened or used; the message says which file and why."""
+
+
+class Store(ListingsMixin, FlagsMixin, RunsMixin):
+    """A hazards SQLite database."""
+
+    def __init__(self, path: str | Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS):
+        self.path = Path(path)
+        if not self.path.parent.exists():
+            raise StoreError(f"{self.path}: folder {self.path.parent} does not exist; create it or pick another --db")
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=busy_timeout, check_same_thread=False)
+            self.db = Database(conn)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            migrations.apply(self.db)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path}: cannot open as a hazards database ({error})") from error
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
