@@ -37,9 +37,13 @@ class RunsMixin:
         row["args"], row["stats"] = loads(row["args"], {}), loads(row["stats"], {})
         return row
 
-    def list_runs(self, limit: int = 20, kind: str | None = None, name: str | None = None) -> list[dict]:
-        """Most recent runs first."""
+    def list_runs(self, limit: int = 20, kind: str | None = None, name: str | None = None,
+                  before: int | None = None) -> list[dict]:
+        """Most recent runs first (only those older than run ``before``, if given)."""
         where, params = [], []
+        if before is not None:
+            where.append("id < ?")
+            params.append(before)
         if kind:
             where.append("kind = ?")
             params.append(kind)
