@@ -88,7 +88,9 @@ def _check_reachable(url: str) -> None:
         with socket.create_connection((parts.hostname, port), timeout=5):
             pass
     except OSError as error:
-        raise CrawlError(f"--start-url {url}: cannot connect to {parts.hostname}:{port} ({error.strerror or error})")
+        raise CrawlError(
+            f"--start-url {url}: cannot connect to {parts.hostname}:{port} ({error.strerror or error})"
+        ) from error
 
 
 def run(jobs: list[CrawlJob], settings: Settings, sandbox_size: int | None = None) -> dict[str, dict]:

@@ -98,7 +98,8 @@ def price_krw(value: object) -> int | None:
 
 # --- ages ---------------------------------------------------------------------------------------------
 
-_AGE_RANGE = re.compile(r"(\d+)\s*(개월|세|살|years?|yrs?|months?|m)?\s*[~\-–〜∼]\s*(\d+)\s*(개월|세|살|years?|yrs?|months?|m)?")
+_AGE_UNIT = r"(개월|세|살|years?|yrs?|months?|m)?"
+_AGE_RANGE = re.compile(r"(\d+)\s*" + _AGE_UNIT + r"\s*[~\-–〜∼]\s*(\d+)\s*" + _AGE_UNIT)
 _AGE_ONE = re.compile(r"(?:만\s*)?(\d+)\s*(개월|세|살|years?|yrs?|months?|\+)")
 _BELOW = ("미만", "이하", "under", "below")
 _FORBIDDEN = ("금지", "불가", "not for", "not suitable")
@@ -182,11 +183,12 @@ def gtins(value: str | None) -> list[str]:
 
 # --- KC certificate numbers ---------------------------------------------------------------------------
 
-# Children's products (안전인증/안전확인): CB063R10760-6013, B364R970-2001, CA011R021-4001.
+# Children's products (안전인증/안전확인): CB063R10760-6013, B364R970-2001, CA011R021-4001, and since
+# 2017 five-digit tails (B021R006-17001); older electrical numbers have four digits (HC7061-3001).
 # Electrical (안전인증/안전확인): HU07123-12001, SU071234-12001A, XU100134-15001.
 _KC_PATTERNS = (
-    re.compile(r"(?<![a-z0-9])([a-z]{1,2}\d{3}[a-z]\d{3,6})\s*[-‐‑–]\s*(\d{4}[a-z]?)(?![a-z0-9])"),
-    re.compile(r"(?<![a-z0-9])([a-z]{2}\d{5,6})\s*[-‐‑–]\s*(\d{4,5}[a-z]?)(?![a-z0-9])"),
+    re.compile(r"(?<![a-z0-9])([a-z]{1,2}\d{3,4}[a-z]\d{3,6})\s*[-‐‑–]\s*(\d{4,5}[a-z]?)(?![a-z0-9])"),
+    re.compile(r"(?<![a-z0-9])([a-z]{2}\d{4,6})\s*[-‐‑–]\s*(\d{4,5}[a-z]?)(?![a-z0-9])"),
 )
 
 

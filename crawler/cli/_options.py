@@ -45,7 +45,8 @@ def one_line_errors(*errors: type[Exception]):
             try:
                 return func(*args, **kwargs)
             except errors as error:
-                raise click.ClickException(str(error).splitlines()[0] if str(error) else type(error).__name__)
+                message = str(error).splitlines()[0] if str(error) else type(error).__name__
+                raise click.ClickException(message) from error
 
         return inner
 

@@ -232,6 +232,11 @@ class ShopSpider(scrapy.Spider):
         return item
 
 
+_AGE_IN_TEXT = re.compile(
+    r"(?:만\s*)?\d+\s*(?:개월|세)\s*(?:[~\-]\s*\d+\s*(?:개월|세)\s*)?(?:이상|미만|이하)?(?:\s*사용\s*금지)?"
+)
+
+
 def _fill(item: dict[str, Any], values: dict[str, Any]) -> None:
     for field, value in values.items():
         if value in (None, "", [], {}):
@@ -257,8 +262,7 @@ def _identifiers_in_text(item: dict[str, Any]) -> dict[str, Any]:
     codes = normalize.gtins(text)
     if codes:
         found["gtin"] = codes[0]
-    age = re.search(r"(?:만\s*)?\d+\s*(?:개월|세)\s*(?:[~\-]\s*\d+\s*(?:개월|세)\s*)?(?:이상|미만|이하)?(?:\s*사용\s*금지)?",
-                    text)
+    age = _AGE_IN_TEXT.search(text)
     if age:
         found["age"] = age.group(0)
     return found

@@ -128,3 +128,36 @@ class FlagsMixin:
                 " GROUP BY rule_id, severity ORDER BY flags DESC, rule_id"
             )
         )
+
+    def list_flags(self, status: Iterable[str] | None = None, site: str | None = None,
+                   severity: str | None = None, hazard: str | None = None, rule_id: str | None = None,
+                   since: str | None = None, text: str | None = None, limit: int | None = None) -> list[dict]:
+        """Flags joined to their listing, filtered; every filter is a bound parameter."""
+        where, params = [], []
+        statuses = list(status or [])
+        if statuses:
+            where.append(f"f.status IN ({', '.join('?' * len(statuses))})")
+            params += statuses
+        for column, value in (("f.site", site), ("f.severity", severity), ("f.hazard", hazard),
+                              ("f.rule_id", rule_id)):
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if since:
+            where.append("f.first_flagged >= ?")
+            params.append(since)
+        if text:
+            where.append("instr(lower(l.title), lower(?)) > 0")
+            params.append(text)
+        sql = (
+            "SELECT f.id, f.status, f.severity, f.hazard, f.rule_id, f.recall_id, f.score, f.site, f.listing_id,"
+            " l.title, l.url, l.seller, l.price_krw, l.kc_cert, f.evidence, f.first_flagged, f.last_seen"
+            " FROM flags f JOIN listings l ON l.site = f.site AND l.listing_id = f.listing_id"
+        )
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY f.id"
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return list(self.db.query(sql, params))

@@ -1,0 +1,103 @@
+"""``hazards demo``, ``hazards crawl`` and ``hazards sandbox serve``."""
+
+from __future__ import annotations
+
+import click
+
+from crawler.cli import main
+from crawler.cli._options import db_option, one_line_errors, rules_option
+from crawler.crawl import CrawlError, CrawlJob, project_settings, run
+from crawler.detect import RuleFileError
+from crawler.store import StoreError
+
+_INPUT_ERRORS = (CrawlError, RuleFileError, StoreError)
+
+
+@main.command()
+@db_option
+@rules_option
+@one_line_errors(*_INPUT_ERRORS)
+def demo(db: str, rules_dir: str | None) -> None:
+    """Crawl the sandbox market end to end and print what was found.
+
+    Starts the local sandbox market, imports the bundled real recall data, crawls all six shops and
+    the recall portal with the real spiders, applies the rules and writes the database.
+
+    Example:
+
+        hazards demo --db hazards.db
+    """
+    from crawler.demo import run_demo
+
+    click.echo(run_demo(db, rules_dir))
+
+
+def _pairs(ctx, param, values):
+    pairs = {}
+    for value in values:
+        name, sep, arg = value.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{value!r} is not NAME=VALUE", param=param)
+        pairs[name] = arg
+    return pairs
+
+
+@main.command()
+@click.argument("spider")
+@click.option("--base-url", help="Crawl this host instead of the sandbox market (a permitted site).")
+@click.option("--start-url", help="Start page for the structured spider.")
+@click.option("-a", "spider_args", multiple=True, callback=_pairs, metavar="NAME=VALUE",
+              help="Extra spider argument (repeatable).")
+@click.option("--jobdir", type=click.Path(file_okay=False), help="Keep crawl state here so a killed crawl resumes.")
+@click.option("--sandbox-size", type=click.IntRange(min=1), help="Serve a generated sandbox catalog of N listings.")
+@db_option
+@rules_option
+@one_line_errors(*_INPUT_ERRORS)
+def crawl(spider: str, base_url: str | None, start_url: str | None, spider_args: dict, jobdir: str | None,
+          sandbox_size: int | None, db: str, rules_dir: str | None) -> None:
+    """Crawl one site, detect hazards and store the listings.
+
+    Without --base-url the spider crawls the embedded sandbox market.
+
+    Example:
+
+        hazards crawl coupang --db hazards.db
+
+        hazards crawl structured --start-url https://shop.example.kr/
+    """
+    args = dict(spider_args)
+    if base_url:
+        args["base_url"] = base_url
+    if start_url:
+        args["start_url"] = start_url
+    sandbox = spider != "structured" and not base_url
+    overrides = {"JOBDIR": jobdir} if jobdir else {}
+    settings = project_settings(db=db, rules_dir=rules_dir, sandbox=sandbox, overrides=overrides)
+    stats = run([CrawlJob(spider, args)], settings, sandbox_size=sandbox_size)
+    for name, values in stats.items():
+        click.echo(
+            f"{name}: {values.get('hazards/listings', 0)} listings, {values.get('hazards/hits', 0)} flags, "
+            f"{values.get('hazards/blocked', 0)} blocked pages, run {values.get('hazards/run_id')} "
+            f"({values.get('finish_reason')})"
+        )
+
+
+@main.group()
+def sandbox() -> None:
+    """The local sandbox market (fixture shops for demos and tests)."""
+
+
+@sandbox.command("serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=8700, show_default=True,
+              help="Port of the first site; the others follow (0: free ports).")
+@click.option("--size", type=click.IntRange(min=1), help="Serve a generated catalog of N listings.")
+def sandbox_serve(port: int, size: int | None) -> None:
+    """Serve the sandbox market in the foreground until Ctrl-C.
+
+    Example:
+
+        hazards sandbox serve --port 8700
+    """
+    from crawler.sandbox.__main__ import serve
+
+    serve(port=port, size=size)
