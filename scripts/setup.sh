@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Set up hazards on a fresh Debian machine: Debian's chromium (the browser for JavaScript pages),
+# redis-server (for the multi-process crawl tests), a .venv with the package and pinned dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -c constraints.txt -e '.[dev,datasette,scrapyd,redis]'
+echo "hazards is installed in .venv (run: .venv/bin/hazards --help)"
