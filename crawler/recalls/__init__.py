@@ -1,0 +1,1 @@
+"""Recall notices: importers for real formats and the index that matches listings to recalls."""
