@@ -62,6 +62,8 @@ class Listing(BaseModel):
     purchase_agent: bool | None = None
     specs: dict[str, str] = Field(default_factory=dict)
     options: list[Option] = Field(default_factory=list)
+    #: Notices and badges the page shows (purchase-agent notice, age warnings, "해외직구" badges).
+    notices: list[str] = Field(default_factory=list)
 
     @field_validator("site", "listing_id", "url", "title")
     @classmethod
@@ -80,6 +82,7 @@ class Listing(BaseModel):
         age_raw = _clean(raw.pop("age", None))
         age_min, age_max = normalize.age_range(age_raw)
         description = _clean(raw.pop("description", None))
+        notices = list(dict.fromkeys(n for n in map(_clean, raw.pop("notices", None) or []) if n))
         options = [
             Option(name=_clean(o.get("name")) or "", price_krw=normalize.price_krw(o.get("price")))
             for o in raw.pop("options", None) or []
@@ -110,6 +113,7 @@ class Listing(BaseModel):
             purchase_agent=raw.pop("purchase_agent", None),
             specs=specs,
             options=options,
+            notices=notices,
             **raw,
         )
 
@@ -118,6 +122,7 @@ class Listing(BaseModel):
         parts = [self.title, self.category, self.brand, self.model, self.age_raw, self.description]
         parts += [f"{k} {v}" for k, v in self.specs.items()]
         parts += [o.name for o in self.options]
+        parts += self.notices
         return "\n".join(p for p in parts if p)
 
     def content_hash(self) -> str:

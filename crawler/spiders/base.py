@@ -185,14 +185,16 @@ class ShopSpider(scrapy.Spider):
             item["listing_id"] = str(sku)
         if self._state_re:
             _fill(item, self.state(response))
-        _fill(item, {field: select(response, query) for field, query in self.selectors.items()})
+        _fill(item, {field: select(response, query) for field, query in self.selectors.items() if field != "notices"})
         specs = spec_pairs(response)
         if specs:
             item.setdefault("specs", {}).update(specs)
             _fill(item, {SPEC_LABELS[normalize.key(label)]: value for label, value in specs.items()
                          if normalize.key(label) in SPEC_LABELS})
+        notices = select(response, self.selectors.get("notices"), many=True) if "notices" in self.selectors else []
+        item["notices"] = list(dict.fromkeys(notices + required_notices(response.text)))
         _fill(item, _identifiers_in_text(item))
-        if item.get("purchase_agent") is None and "구매대행" in normalize.key(_all_text(item)):
+        if item.get("purchase_agent") is None and _PURCHASE_AGENT.search(_all_text(item)):
             item["purchase_agent"] = True
         return item
 
@@ -232,6 +234,19 @@ class ShopSpider(scrapy.Spider):
         return item
 
 
+_PURCHASE_AGENT = re.compile(r"구매\s*대행|해외\s*직구|직구|purchase agent|代购")
+#: Legally required phrases whose presence (or absence) rules check, found anywhere on the page.
+_REQUIRED_NOTICES = re.compile(
+    r"이\s*제품은\s*구매\s*대행을\s*통하여\s*유통되는\s*제품임|\d+\s*개월\s*미만[^<>\"]{0,12}사용\s*금지"
+    r"|어린이\s*보호\s*포장|작은\s*부품[^<>\"]{0,20}(?:삼킬|질식)[^<>\"]{0,20}"
+)
+
+
+def required_notices(page_text: str) -> list[str]:
+    """Required notices and warnings anywhere in the page source (also inside embedded JSON)."""
+    return list(dict.fromkeys(" ".join(m.group(0).split()) for m in _REQUIRED_NOTICES.finditer(page_text)))
+
+
 _AGE_IN_TEXT = re.compile(
     r"(?:만\s*)?\d+\s*(?:개월|세)\s*(?:[~\-]\s*\d+\s*(?:개월|세)\s*)?(?:이상|미만|이하)?(?:\s*사용\s*금지)?"
 )
@@ -250,6 +265,7 @@ def _fill(item: dict[str, Any], values: dict[str, Any]) -> None:
 def _all_text(item: dict[str, Any]) -> str:
     parts = [item.get("title"), item.get("description"), item.get("seller")]
     parts += [f"{k} {v}" for k, v in (item.get("specs") or {}).items()]
+    parts += item.get("notices") or []
     return " ".join(str(p) for p in parts if p)
 
 

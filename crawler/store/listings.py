@@ -8,7 +8,7 @@ from typing import Any
 from crawler.items import TRACKED_FIELDS, Listing
 from crawler.store._util import dumps, loads, now
 
-_JSON_COLUMNS = ("specs", "options")
+_JSON_COLUMNS = ("specs", "options", "notices")
 
 
 def _row(listing: Listing) -> dict[str, Any]:

@@ -22,7 +22,7 @@ def m001_core_tables(db: Database) -> None:
             price_krw INTEGER, original_price_krw INTEGER, currency TEXT, seller TEXT, category TEXT,
             age_min_months INTEGER, age_max_months INTEGER, age_raw TEXT, description TEXT, image_url TEXT,
             availability TEXT, status TEXT NOT NULL DEFAULT 'live', purchase_agent INTEGER,
-            specs TEXT, options TEXT, content_hash TEXT,
+            specs TEXT, options TEXT, notices TEXT, content_hash TEXT,
             first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, last_run_id INTEGER,
             PRIMARY KEY (site, listing_id)
         );
