@@ -90,6 +90,9 @@ def model_candidates(value: str | None) -> list[str]:
     found: list[str] = []
     for part in re.split(r"[,\n;、，]+|<br\s*/?>", html.unescape(value or ""), flags=re.IGNORECASE):
         part = strip_labels(_MODEL_PREFIX.sub("", part.strip()))
+        if part and not _HANGUL.search(part):
+            # "NK8ABS102G(PINK)": a colour or size in brackets is not part of the model number.
+            part = re.sub(r"\s*[\(\[][^\)\]]*[\)\]]\s*$", "", part) or part
         if not part:
             continue
         if _HANGUL.search(part) or len(part.split()) > 3:

@@ -1,0 +1,280 @@
+"""The recall match index: which recalls does a listing look like, how strongly, and why.
+
+Evidence, strongest first: GTIN, KC certificate number, brand + model number, then fuzzy title
+similarity. Conflicting identifiers (another KC number, another model of the same series, another
+brand) subtract. Cost grows with candidates, not listings x recalls: recalls are blocked by
+identifier dictionaries and by the rare character trigrams of their title keys, and only those
+candidates are scored with rapidfuzz.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from crawler import normalize
+from crawler.items import Listing, RecallNotice
+from crawler.recalls.importers import company_key, model_candidates
+from crawler.recalls.vocab import title_key
+
+DEFAULT_MIN_SCORE = 70.0
+#: A title-only match on a generic name (``원목체스``) never reaches the default threshold.
+GENERIC_TITLE_CAP = 60.0
+#: Candidates kept per listing after blocking, ranked by shared rare trigrams.
+MAX_CANDIDATES = 40
+#: A trigram found in more than this share of recall titles (and at least MIN_COMMON_DF) is not
+#: used for blocking: it would make every recall a candidate.
+COMMON_SHARE = 0.02
+MIN_COMMON_DF = 50
+#: A candidate must share at least this share of its title trigrams with the listing title.
+MIN_GRAM_SHARE = 0.3
+
+_PREFIX = re.compile(r"^[A-Z]{2,}")
+
+
+@dataclass(frozen=True)
+class RecallMatch:
+    """One recall a listing matched: the id, a 0..100 score and the evidence behind the score."""
+
+    recall_id: str
+    score: float
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def grams(key: str) -> set[str]:
+    """Character trigrams of a title key (the key itself when shorter)."""
+    if len(key) < 3:
+        return {key} if key else set()
+    return {key[i:i + 3] for i in range(len(key) - 2)}
+
+
+def title_similarity(recall_keys: Any, listing_keys: Any, partial: Any, plain: Any) -> Any:
+    """Title score from rapidfuzz ``partial_ratio`` and ``ratio`` on title keys (scalars or arrays).
+
+    A recall name found inside a longer listing title scores its partial ratio; a listing title
+    shorter than the recall name cannot be "inside", so it is scaled down by the length ratio and
+    never beats the plain ratio by much. The brute-force benchmark applies this same function.
+    """
+    rlen = np.asarray(recall_keys, dtype=float)
+    llen = np.asarray(listing_keys, dtype=float)
+    cover = np.minimum(1.0, llen / np.maximum(rlen, 1.0))
+    return np.maximum(np.asarray(plain, dtype=float), np.asarray(partial, dtype=float) * cover)
+
+
+@dataclass
+class _Prepared:
+    notice: RecallNotice
+    key: str
+    gtins: frozenset[str]
+    kcs: frozenset[str]
+    models: frozenset[str]
+    brands: frozenset[str]
+    generic: bool
+
+
+class RecallIndex:
+    """Match listings against a set of recall notices; build once, call :meth:`match` per listing.
+
+    Example::
+
+        index = RecallIndex(notices)
+        for hit in index.match(listing, min_score=70):
+            print(hit.recall_id, hit.score, hit.evidence["matched"])
+    """
+
+    def __init__(self, notices: Iterable[RecallNotice]):
+        self.recalls: list[_Prepared] = [self._prepare(n) for n in notices]
+        self._by_gtin: dict[str, list[int]] = {}
+        self._by_kc: dict[str, list[int]] = {}
+        self._by_model: dict[str, list[int]] = {}
+        postings: dict[str, list[int]] = {}
+        for i, recall in enumerate(self.recalls):
+            for value in recall.gtins:
+                self._by_gtin.setdefault(value, []).append(i)
+            for value in recall.kcs:
+                self._by_kc.setdefault(value, []).append(i)
+            for value in recall.models:
+                self._by_model.setdefault(value, []).append(i)
+            for gram in grams(recall.key):
+                postings.setdefault(gram, []).append(i)
+        common = max(MIN_COMMON_DF, int(COMMON_SHARE * len(self.recalls)))
+        self._gram_posting = {
+            g: np.asarray(ids, dtype=np.int32) for g, ids in postings.items() if len(ids) <= common
+        }
+        self._gram_count = np.asarray([max(1, len(grams(r.key))) for r in self.recalls], dtype=np.float32)
+        self._keys = [r.key for r in self.recalls]
+        self._key_len = np.asarray([len(k) for k in self._keys], dtype=np.float32)
+        self._mark_generic(postings)
+
+    def __len__(self) -> int:
+        return len(self.recalls)
+
+    @classmethod
+    def from_store(cls, store: Any) -> RecallIndex:
+        """An index over every recall in a :class:`crawler.store.Store`."""
+        return cls(store.iter_recalls())
+
+    @staticmethod
+    def _prepare(notice: RecallNotice) -> _Prepared:
+        models = {normalize.model_key(m) for m in [notice.model, *notice.models] if m}
+        brands = set()
+        for name in (notice.brand, notice.maker):
+            if name and not normalize.is_placeholder(name):
+                # "몰티(molti)": the Korean and the Latin spelling are both the brand.
+                for part in re.split(r"[()\[\]/]", name):
+                    part_key = company_key(part)
+                    if len(part_key) >= 2:
+                        brands.add(part_key)
+        return _Prepared(
+            notice=notice,
+            key=title_key(notice.title),
+            gtins=frozenset(g for g in notice.gtins if g),
+            kcs=frozenset(k.upper() for k in notice.kc_certs if k),
+            models=frozenset(m for m in models if m and len(m) >= 3),
+            brands=frozenset(brands),
+            generic=False,
+        )
+
+    def _mark_generic(self, postings: dict[str, list[int]]) -> None:
+        """A title is generic when it is short or made only of trigrams many recalls share."""
+        size = max(1, len(self.recalls))
+        for recall in self.recalls:
+            recall_grams = grams(recall.key)
+            rarest = min((len(postings.get(g, ())) for g in recall_grams), default=size)
+            recall.generic = len(recall.key) <= 5 or (size >= 200 and rarest / size > COMMON_SHARE)
+
+    # --- matching ------------------------------------------------------------------------------
+
+    def candidates(self, listing: Listing) -> tuple[set[int], set[int]]:
+        """(identifier candidates, title candidates) of a listing, by recall position."""
+        by_id: set[int] = set()
+        if listing.gtin:
+            by_id.update(self._by_gtin.get(listing.gtin, ()))
+        if listing.kc_cert:
+            by_id.update(self._by_kc.get(listing.kc_cert.upper(), ()))
+        for model in _listing_models(listing):
+            by_id.update(self._by_model.get(model, ()))
+        lkey = title_key(listing.title)
+        arrays = [self._gram_posting[g] for g in grams(lkey) if g in self._gram_posting]
+        if not arrays:
+            return by_id, set()
+        ids, counts = np.unique(np.concatenate(arrays), return_counts=True)
+        share = counts / self._gram_count[ids]
+        keep = share >= MIN_GRAM_SHARE
+        ids, share = ids[keep], share[keep]
+        if len(ids) > MAX_CANDIDATES:
+            ids = ids[np.argsort(-share, kind="stable")[:MAX_CANDIDATES]]
+        return by_id, set(ids.tolist())
+
+    def match(self, listing: Listing, min_score: float = DEFAULT_MIN_SCORE) -> list[RecallMatch]:
+        """Recalls this listing matches with a score of at least ``min_score``, best first."""
+        by_id, by_title = self.candidates(listing)
+        positions = sorted(by_id | by_title)
+        if not positions:
+            return []
+        lkey = title_key(listing.title)
+        choices = [self._keys[i] for i in positions]
+        partial = process.cdist([lkey], choices, scorer=fuzz.partial_ratio, processor=None)[0]
+        plain = process.cdist([lkey], choices, scorer=fuzz.ratio, processor=None)[0]
+        titles = title_similarity(self._key_len[positions], len(lkey), partial, plain)
+        context = _ListingContext(listing, lkey)
+        found = []
+        for position, title_score in zip(positions, titles.tolist(), strict=True):
+            match = self._score(self.recalls[position], context, title_score)
+            if match.score >= min_score:
+                found.append(match)
+        found.sort(key=lambda m: (-m.score, m.recall_id))
+        return found
+
+    def _score(self, recall: _Prepared, ctx: _ListingContext, title_score: float) -> RecallMatch:
+        matched: list[str] = []
+        conflicts: list[str] = []
+        evidence: dict[str, Any] = {"title_score": round(title_score, 1)}
+        id_score = 0.0
+        brand = _brand_agreement(recall, ctx)
+        if ctx.gtin and ctx.gtin in recall.gtins:
+            matched.append("gtin")
+            evidence["gtin"] = ctx.gtin
+            id_score = 100.0
+        elif ctx.gtin and recall.gtins:
+            conflicts.append("gtin")
+        if ctx.kc and ctx.kc in recall.kcs:
+            matched.append("kc_cert")
+            evidence["kc_cert"] = ctx.kc
+            id_score = max(id_score, 95.0)
+        elif ctx.kc and recall.kcs:
+            conflicts.append("kc_cert")
+        model_hit = sorted(ctx.models & recall.models)
+        if model_hit:
+            matched.append("model")
+            evidence["model"] = model_hit[0]
+            id_score = max(id_score, {True: 95.0, None: 85.0, False: 60.0}[brand])
+        elif _model_conflict(ctx, recall):
+            conflicts.append("model")
+        if brand:
+            matched.append("brand")
+        elif brand is False:
+            conflicts.append("brand")
+        text_score = title_score
+        if brand:
+            text_score = min(100.0, text_score + 10.0)
+        if recall.generic and not id_score:
+            text_score = min(text_score, GENERIC_TITLE_CAP)
+            evidence["generic_title"] = True
+        if title_score >= 80:
+            matched.append("title")
+        score = max(id_score, text_score)
+        if id_score and title_score >= 80:
+            score = min(100.0, score + 5.0)
+        penalty = {"gtin": 30.0, "kc_cert": 40.0, "model": 40.0, "brand": 20.0}
+        score -= sum(penalty[c] for c in conflicts if not (c == "brand" and id_score >= 95))
+        evidence["matched"] = matched
+        evidence["conflicts"] = conflicts
+        return RecallMatch(recall.notice.recall_id, round(max(0.0, min(100.0, score)), 1), evidence)
+
+
+class _ListingContext:
+    """The listing's comparison values, computed once per match call."""
+
+    def __init__(self, listing: Listing, lkey: str):
+        self.gtin = listing.gtin
+        self.kc = listing.kc_cert.upper() if listing.kc_cert else None
+        self.declared_model = normalize.model_key(listing.model) if listing.model else None
+        self.models = _listing_models(listing)
+        known = listing.brand and not normalize.is_placeholder(listing.brand)
+        self.brand = company_key(listing.brand) if known else ""
+        self.title_key = lkey
+
+
+def _listing_models(listing: Listing) -> set[str]:
+    models = {normalize.model_key(listing.model)} if listing.model else set()
+    models.update(normalize.model_key(m) for m in model_candidates(listing.title))
+    return {m for m in models if m and len(m) >= 3}
+
+
+def _brand_agreement(recall: _Prepared, ctx: _ListingContext) -> bool | None:
+    """True when the brands agree, False when both are known and differ, None when unknown."""
+    if not recall.brands:
+        return None
+    for brand in recall.brands:
+        if ctx.brand and (brand in ctx.brand or ctx.brand in brand):
+            return True
+        if len(brand) >= 2 and brand in ctx.title_key:
+            return True
+    return False if ctx.brand else None
+
+
+def _model_conflict(ctx: _ListingContext, recall: _Prepared) -> bool:
+    """Another model number: the listing declares a different one, or names a sibling of the series."""
+    if not recall.models:
+        return False
+    if ctx.declared_model and len(ctx.declared_model) >= 3 and ctx.declared_model not in recall.models:
+        return True
+    prefixes = {p.group(0) for m in recall.models if (p := _PREFIX.match(m))}
+    return any((p := _PREFIX.match(m)) and p.group(0) in prefixes for m in ctx.models)
+

@@ -1,0 +1,97 @@
+"""The recall match index: evidence, conflicts, and precision/recall on labelled real-data pairs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crawler.items import Listing, RecallNotice
+from crawler.recalls.importers import load_file
+from crawler.recalls.index import DEFAULT_MIN_SCORE, RecallIndex
+
+DATA = Path(__file__).parent / "data" / "recalls"
+SAFETYKOREA = Path("/work/shared/realdata/safetykorea-recalls/safetykorea_recalls.jsonl")
+
+
+def listing(title: str, **raw: str) -> Listing:
+    return Listing.from_raw({"site": "t", "listing_id": "1", "url": "http://t/1", "title": title, **raw})
+
+
+@pytest.fixture(scope="module")
+def small() -> RecallIndex:
+    return RecallIndex([
+        RecallNotice(recall_id="safetykorea:1", source="safetykorea", title="몰랑 점핑 줄넘기", brand="몰랑",
+                     gtins=["08809627020956"], kc_certs=["CB063R2734-8001"]),
+        RecallNotice(recall_id="safetykorea:2", source="safetykorea", title="YUT-001", models=["YUT-001"],
+                     maker="㈜유아용품연구소", kc_certs=["CB072R004-1001"]),
+        RecallNotice(recall_id="safetykorea:3", source="safetykorea", title="원목체스"),
+        RecallNotice(recall_id="safetykorea:4", source="safetykorea", title="원목 블록 놀이 세트 100pcs"),
+    ])
+
+
+def ids(matches) -> list[str]:
+    return [m.recall_id for m in matches]
+
+
+def test_gtin_kc_and_model_evidence(small):
+    by_gtin = small.match(listing("줄넘기", gtin="8809627020956"))
+    assert ids(by_gtin) == ["safetykorea:1"] and by_gtin[0].evidence["matched"][0] == "gtin"
+    by_kc = small.match(listing("유아 세발 자전거", kc_cert="KC 인증 CB072R004-1001"))
+    assert ids(by_kc) == ["safetykorea:2"] and by_kc[0].evidence["kc_cert"] == "CB072R004-1001"
+    by_model = small.match(listing("세발자전거", brand="유아용품연구소", model="yut 001"))
+    assert ids(by_model) == ["safetykorea:2"] and by_model[0].score >= 95
+    assert "model" in by_model[0].evidence["matched"] and "brand" in by_model[0].evidence["matched"]
+
+
+def test_title_variants_spacing_spelling_english(small):
+    assert ids(small.match(listing("[무료배송] 몰랑점핑줄넘기 어린이 선물"))) == ["safetykorea:1"]
+    assert ids(small.match(listing("원목 블럭 놀이세트 100pcs 유아"))) == ["safetykorea:4"]
+    assert ids(small.match(listing("원목 block 놀이 set 100pcs"))) == ["safetykorea:4"]
+
+
+def test_conflicts_count_against(small):
+    other_kc = small.match(listing("몰랑 점핑 줄넘기", kc_cert="CB111R428-7001"), min_score=0)
+    assert other_kc[0].evidence["conflicts"] == ["kc_cert"] and other_kc[0].score < DEFAULT_MIN_SCORE
+    sibling = small.match(listing("유아 세발자전거 YUT-002", brand="유아용품연구소"), min_score=0)
+    assert "model" in sibling[0].evidence["conflicts"] and sibling[0].score < DEFAULT_MIN_SCORE
+
+
+def test_generic_title_alone_is_weak_and_missing_values_never_match(small):
+    weak = small.match(listing("원목 체스 세트"), min_score=0)
+    assert weak[0].recall_id == "safetykorea:3" and weak[0].evidence["generic_title"]
+    assert weak[0].score < DEFAULT_MIN_SCORE
+    nothing = listing("아동 우산", gtin="-", kc_cert="공급자적합성", model="해당없음", brand="-")
+    assert nothing.gtin is None and nothing.kc_cert is None and small.match(nothing, min_score=1) == []
+
+
+def test_blocking_scores_only_candidates():
+    notices = load_file(SAFETYKOREA, "safetykorea").notices if SAFETYKOREA.exists() else []
+    if not notices:
+        pytest.skip("real recall data not on this machine")
+    index = RecallIndex(notices)
+    by_id, by_title = index.candidates(listing("[정품] 몰랑 점핑 줄넘기 어린이 선물"))
+    assert 0 < len(by_id | by_title) <= 60 < len(index)
+
+
+def test_precision_and_recall_on_labelled_pairs(capsys):
+    if not SAFETYKOREA.exists():
+        pytest.skip("real recall data not on this machine")
+    index = RecallIndex(load_file(SAFETYKOREA, "safetykorea").notices)
+    pairs = [json.loads(line) for line in (DATA / "eval_pairs.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(pairs) >= 150
+    tp = fp = fn = 0
+    misses = []
+    for pair in pairs:
+        item = Listing.from_raw({"site": "eval", "url": "http://eval/", **pair["listing"]})
+        found = pair["recall_id"] in ids(index.match(item, DEFAULT_MIN_SCORE))
+        tp += found and pair["label"]
+        fp += found and not pair["label"]
+        fn += pair["label"] and not found
+        if found != pair["label"]:
+            misses.append((pair["kind"], item.title, pair["recall_id"]))
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    with capsys.disabled():
+        print(f"\nrecall matching on {len(pairs)} labelled pairs: precision {precision:.3f}, recall {recall:.3f}")
+    assert precision >= 0.9 and recall >= 0.9, misses
