@@ -49,7 +49,7 @@ class HazardsPipeline:
         self.store = Store(self.db_path)
         ruleset = load_rules(self.rules_dir)
         self.detector = Detector(ruleset, recall_index=RecallIndex.from_store(self.store))
-        self.rule_ids = ruleset.ids()
+        self.rule_ids = ruleset.ids
         args = {k: v for k, v in vars(spider).items() if k in getattr(spider, "run_args", ())}
         self.run_id = self.store.start_run("crawl", spider.name, args)
         self.stats.set_value("hazards/run_id", self.run_id)

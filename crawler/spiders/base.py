@@ -70,8 +70,10 @@ class ShopSpider(scrapy.Spider):
     state_root: ClassVar[str] = ""
     #: Field -> dotted path inside the product object of the state.
     state_fields: ClassVar[dict[str, str]] = {}
-    #: Field -> CSS selector (or XPath when it starts with '/' or '(').
+    #: Field -> CSS selector (or XPath when it starts with '/' or '('); ``notices`` collects badges.
     selectors: ClassVar[dict[str, str]] = {}
+    #: A site's own spec rows: (row XPath, label XPath, value XPath); th/td and dt/dd are always read.
+    spec_rows: ClassVar[tuple[str, str, str] | None] = None
     #: Render category pages with the browser (their product links are filled by JavaScript).
     render_listing_pages: ClassVar[bool] = False
     #: scrapy-playwright PageMethods run on rendered category pages.
@@ -186,11 +188,10 @@ class ShopSpider(scrapy.Spider):
         if self._state_re:
             _fill(item, self.state(response))
         _fill(item, {field: select(response, query) for field, query in self.selectors.items() if field != "notices"})
-        specs = spec_pairs(response)
+        specs = spec_pairs(response, self.spec_rows)
         if specs:
             item.setdefault("specs", {}).update(specs)
-            _fill(item, {SPEC_LABELS[normalize.key(label)]: value for label, value in specs.items()
-                         if normalize.key(label) in SPEC_LABELS})
+            _fill(item, self.fields_from_specs(specs))
         notices = select(response, self.selectors.get("notices"), many=True) if "notices" in self.selectors else []
         item["notices"] = list(dict.fromkeys(notices + required_notices(response.text)))
         _fill(item, _identifiers_in_text(item))
@@ -216,18 +217,29 @@ class ShopSpider(scrapy.Spider):
 
     def state(self, response: Response) -> dict[str, Any]:
         """Fields from the embedded JavaScript state object."""
-        match = self._state_re.search(response.text)
-        if not match:
-            return {}
-        try:
-            state = json.loads(match.group(1))
-        except json.JSONDecodeError:
-            self.crawler.stats.inc_value("hazards/malformed_state")
-            return {}
-        product = dig(state, self.state_root) if self.state_root else state
-        if not isinstance(product, dict):
-            return {}
+        product = self.state_object(response)
         return {field: dig(product, path) for field, path in self.state_fields.items()}
+
+    def state_object(self, response: Response) -> dict[str, Any]:
+        """The product object inside the page's embedded state (parsed once per response)."""
+        if "_hazards_state" in response.meta:
+            return response.meta["_hazards_state"]
+        product: Any = {}
+        match = self._state_re.search(response.text) if self._state_re else None
+        if match:
+            try:
+                state = json.loads(match.group(1))
+                product = dig(state, self.state_root) if self.state_root else state
+            except json.JSONDecodeError:
+                self.crawler.stats.inc_value("hazards/malformed_state")
+        product = product if isinstance(product, dict) else {}
+        response.meta["_hazards_state"] = product
+        return product
+
+    @staticmethod
+    def fields_from_specs(specs: dict[str, str]) -> dict[str, str]:
+        """Listing fields named by spec labels (KC 인증번호 -> kc_cert, 모델명 -> model …)."""
+        return {SPEC_LABELS[normalize.key(k)]: v for k, v in specs.items() if normalize.key(k) in SPEC_LABELS}
 
     def post_process_item(self, item: dict[str, Any], response: Response) -> dict[str, Any]:
         """Hook: fix a site's quirks on the raw item; return it (or None to drop it)."""

@@ -37,9 +37,14 @@ def select(response: Response, query: str | None, many: bool = False) -> Any:
     return " ".join(values) or None
 
 
-def spec_pairs(response: Response) -> dict[str, str]:
-    """Label -> value pairs from spec tables (th/td rows) and definition lists (dt/dd)."""
+def spec_pairs(response: Response, rows: tuple[str, str, str] | None = None) -> dict[str, str]:
+    """Label -> value pairs from spec tables (th/td rows), definition lists (dt/dd) and, when given,
+    a site's own rows: ``(row XPath, label XPath, value XPath)``."""
     pairs: dict[str, str] = {}
+    if rows:
+        row_query, label_query, value_query = rows
+        for row in response.xpath(row_query):
+            _add(pairs, row.xpath(label_query).xpath("string()").get(), row.xpath(value_query).xpath("string()").get())
     for row in response.xpath(_SPEC_ROWS):
         labels = row.xpath("./th")
         cells = row.xpath("./td")
@@ -59,7 +64,13 @@ def _add(pairs: dict[str, str], label: str | None, value: str | None) -> None:
 
 
 def dig(data: Any, path: str) -> Any:
-    """Value at a dotted path in nested dicts/lists (``a.b.0.c``); None when absent."""
+    """Value at a dotted path in nested dicts/lists (``a.b.0.c``); ``a.x|b.y`` tries each path in turn."""
+    if "|" in path:
+        for choice in path.split("|"):
+            value = dig(data, choice.strip())
+            if value not in (None, ""):
+                return value
+        return None
     for part in path.split(".") if path else []:
         if isinstance(data, dict):
             data = data.get(part)
