@@ -1,0 +1,37 @@
+"""`python -m crawler.sandbox serve [--port N] [--size N] [--seed N] [--site NAME ...]`: serve in the
+foreground, print `site<TAB>url` per site, run until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from .market import SandboxMarket
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments and serve until interrupted."""
+    parser = argparse.ArgumentParser(prog="python -m crawler.sandbox")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the sandbox market (example: serve --port 8000)")
+    serve.add_argument("--port", type=int, default=0, help="port of the first site, next sites +1 (0: free ports)")
+    serve.add_argument("--size", type=int, default=None, help="serve a generated catalog of this size")
+    serve.add_argument("--seed", type=int, default=0, help="seed of the generated catalog")
+    serve.add_argument("--site", action="append", dest="sites", help="serve only this site (repeatable)")
+    args = parser.parse_args(argv)
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    with SandboxMarket(size=args.size, seed=args.seed, sites=args.sites).start(args.port) as market:
+        for site, url in market.urls.items():
+            print(f"{site}\t{url}", flush=True)
+        while not stop.wait(0.5):
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
