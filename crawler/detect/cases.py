@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crawler.detect import yamlmarks
 from crawler.detect.engine import CompiledRule, Context
-from crawler.detect.loader import parse_yaml, test_file_for, validation_problems
+from crawler.detect.loader import cases_file_for, parse_yaml, validation_problems
 from crawler.detect.problems import Problem
 from crawler.items import Listing, RecallNotice
 
@@ -147,7 +147,7 @@ def run_case(rule: CompiledRule, number: int, line: int, case: Case) -> CaseResu
 
 def run_rule_tests(rule: CompiledRule) -> tuple[list[CaseResult], list[Problem]]:
     """Run every case of a rule's test file."""
-    path = test_file_for(rule.path) if rule.path else None
+    path = cases_file_for(rule.path) if rule.path else None
     if path is None or not path.exists():
         where = path or Path(f"{rule.id}.test.yaml")
         return [], [

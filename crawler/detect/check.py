@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.detect.cases import load_cases
-from crawler.detect.loader import ParsedFile, finalize, parse_all, test_file_for
+from crawler.detect.loader import ParsedFile, cases_file_for, finalize, parse_all
 from crawler.detect.models import Condition
 from crawler.detect.problems import Problem
 
@@ -34,7 +34,7 @@ def check_paths(paths: Iterable[str | Path]) -> list[Problem]:
 
 
 def _check_tests(parsed: ParsedFile) -> list[Problem]:
-    test_path = test_file_for(parsed.path)
+    test_path = cases_file_for(parsed.path)
     if not test_path.exists():
         line, col = parsed.where("id")
         return [

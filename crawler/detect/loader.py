@@ -49,7 +49,7 @@ def rule_files(paths: Iterable[str | Path]) -> list[Path]:
     return sorted(dict.fromkeys(found))
 
 
-def test_file_for(path: Path) -> Path:
+def cases_file_for(path: Path) -> Path:
     """The test-case file beside a rule file: ``x.yaml`` -> ``x.test.yaml``."""
     return path.with_name(path.name[: -len(".yaml")] + TEST_SUFFIX)
 
