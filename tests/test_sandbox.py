@@ -308,3 +308,21 @@ def test_serve_command_prints_urls_and_stops_on_sigterm():
 
 def test_all_sites_are_served(market):
     assert set(market.urls) == set(ALL_SITES)
+
+
+def test_naver_store_categories_paginate_on_a_generated_catalog():
+    with SandboxMarket(size=1500, seed=3, sites=["naver_smartstore"]) as big:
+        found = crawl_static(big.urls["naver_smartstore"], PRODUCT_PATTERNS["naver_smartstore"])
+        assert found == set(big.listing_ids("naver_smartstore"))
+
+
+def test_saved_golden_pages_match_the_sandbox(tmp_path):
+    from crawler.sandbox.pages import save_golden_pages
+
+    pages = Path(__file__).parent / "pages"
+    for path in save_golden_pages(tmp_path):
+        saved = pages / path.relative_to(tmp_path)
+        assert saved.read_bytes() == path.read_bytes(), (
+            f"{saved} is stale: python -m crawler.sandbox save-pages tests/pages"
+        )
+        assert saved.with_suffix(".url").read_text() == path.with_suffix(".url").read_text()

@@ -1,5 +1,6 @@
 """`python -m crawler.sandbox serve [--port N] [--size N] [--seed N] [--site NAME ...]`: serve in the
-foreground, print `site<TAB>url` per site, run until SIGINT/SIGTERM."""
+foreground, print `site<TAB>url` per site, run until SIGINT/SIGTERM.
+`python -m crawler.sandbox save-pages DIR`: write the golden page files for spider tests."""
 
 from __future__ import annotations
 
@@ -20,7 +21,15 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--size", type=int, default=None, help="serve a generated catalog of this size")
     serve.add_argument("--seed", type=int, default=0, help="seed of the generated catalog")
     serve.add_argument("--site", action="append", dest="sites", help="serve only this site (repeatable)")
+    pages = sub.add_parser("save-pages", help="write golden page files (example: save-pages tests/pages)")
+    pages.add_argument("out_dir", help="directory that gets one folder per site")
     args = parser.parse_args(argv)
+    if args.command == "save-pages":
+        from .pages import save_golden_pages
+
+        for path in save_golden_pages(args.out_dir):
+            print(path)
+        return 0
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
