@@ -141,6 +141,7 @@ def crawl_summary(stats: dict[str, Any], seconds: float) -> dict[str, Any]:
         "offsite": stats.get("offsite/filtered", 0),
         "robots_forbidden": stats.get("robotstxt/forbidden", 0),
         "retries": stats.get("retry/count", 0),
+        "rendered_pages": stats.get("playwright/page_count", 0),
         "duration_seconds": round(seconds, 2),
         "finish_reason": stats.get("finish_reason"),
     }

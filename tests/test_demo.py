@@ -70,6 +70,18 @@ def test_every_shop_listing_is_stored_including_javascript_rendered_ones(demo):
         assert stored[site] == len(expected) - len(blocked), site
 
 
+def test_only_the_javascript_shops_start_a_browser_and_only_for_category_pages(demo):
+    db, _ = demo
+    runs = {r["name"]: json.loads(r["stats"]) for r in sqlite_utils.Database(db).query(
+        "SELECT name, stats FROM runs WHERE kind = 'crawl'")}
+    for site in SHOPS:
+        rendered = runs[site]["rendered_pages"]
+        if site in ("aliexpress_kr", "temu_kr"):
+            assert 0 < rendered < runs[site]["items"], site
+        else:
+            assert rendered == 0, site
+
+
 def test_cdn_denials_are_counted_as_blocked_not_as_an_empty_result(demo):
     db, _ = demo
     run = next(sqlite_utils.Database(db).query("SELECT stats FROM runs WHERE name = 'coupang'"))
