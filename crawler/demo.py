@@ -45,7 +45,8 @@ def import_bundled_recalls(store: Store) -> dict[str, int]:
 
 def run_demo(db: str, rules_dir: str | None = None) -> str:
     """Run the demo end to end and return the printed summary."""
-    settings = project_settings(db=db, rules_dir=rules_dir, sandbox=True)
+    # The summary is the demo's output; Scrapy's per-spider stats dumps would bury it.
+    settings = project_settings(db=db, rules_dir=rules_dir, sandbox=True, overrides={"LOG_LEVEL": "WARNING"})
     with Store(db) as store:
         store_run = store.start_run("import", "bundled-recalls")
         counts = import_bundled_recalls(store)

@@ -39,11 +39,13 @@ def listing_key(entry_id: str, site: str) -> tuple[str, str]:
 
 
 def flags_of(db: Path, entry_id: str) -> dict[str, set[str]]:
-    """Rule ids flagged on each site that carries the catalog entry."""
+    """Rule ids flagged on each site that carries the catalog entry (and whose page was not blocked)."""
     found = {}
     database = sqlite_utils.Database(db)
     for site in CATALOG[entry_id]["sites"]:
         site, listing_id = listing_key(entry_id, site)
+        if not database.execute("SELECT 1 FROM listings WHERE site = ? AND listing_id = ?", [site, listing_id]).fetchone():
+            continue
         rows = database.query(
             "SELECT rule_id, recall_id FROM flags WHERE site = ? AND listing_id = ? AND status != 'cleared'",
             [site, listing_id],

@@ -148,7 +148,7 @@ class ShopSpider(scrapy.Spider):
     def _blocked(self, response: Response) -> bool:
         reason = response.meta.get("hazards_blocked")
         if reason:
-            self.logger.warning("blocked (%s): %s", reason, response.url)
+            self.logger.info("blocked (%s): %s", reason, response.url)
         return bool(reason)
 
     # --- product pages ----------------------------------------------------------------------------
