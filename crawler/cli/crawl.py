@@ -48,12 +48,15 @@ def _pairs(ctx, param, values):
 @click.option("--start-url", help="Start page for the structured spider.")
 @click.option("-a", "spider_args", multiple=True, callback=_pairs, metavar="NAME=VALUE",
               help="Extra spider argument (repeatable).")
+@click.option("-s", "setting_overrides", multiple=True, callback=_pairs, metavar="NAME=VALUE",
+              help="Override a Scrapy/hazards setting for this crawl (repeatable), e.g. -s DOWNLOAD_TIMEOUT=10.")
 @click.option("--jobdir", type=click.Path(file_okay=False), help="Keep crawl state here so a killed crawl resumes.")
 @click.option("--sandbox-size", type=click.IntRange(min=1), help="Serve a generated sandbox catalog of N listings.")
 @db_option
 @rules_option
 @one_line_errors(*_INPUT_ERRORS)
-def crawl(spider: str, base_url: str | None, start_url: str | None, spider_args: dict, jobdir: str | None,
+def crawl(spider: str, base_url: str | None, start_url: str | None, spider_args: dict, setting_overrides: dict,
+          jobdir: str | None,
           sandbox_size: int | None, db: str, rules_dir: str | None) -> None:
     """Crawl one site, detect hazards and store the listings.
 
@@ -71,7 +74,7 @@ def crawl(spider: str, base_url: str | None, start_url: str | None, spider_args:
     if start_url:
         args["start_url"] = start_url
     sandbox = spider != "structured" and not base_url
-    overrides = {"JOBDIR": jobdir} if jobdir else {}
+    overrides = {**setting_overrides, **({"JOBDIR": jobdir} if jobdir else {})}
     settings = project_settings(db=db, rules_dir=rules_dir, sandbox=sandbox, overrides=overrides)
     stats = run([CrawlJob(spider, args)], settings, sandbox_size=sandbox_size)
     for name, values in stats.items():
@@ -91,7 +94,9 @@ def sandbox() -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=8700, show_default=True,
               help="Port of the first site; the others follow (0: free ports).")
 @click.option("--size", type=click.IntRange(min=1), help="Serve a generated catalog of N listings.")
-def sandbox_serve(port: int, size: int | None) -> None:
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generated catalog.")
+@click.option("--site", "sites", multiple=True, help="Serve only this site (repeatable).")
+def sandbox_serve(port: int, size: int | None, seed: int, sites: tuple[str, ...]) -> None:
     """Serve the sandbox market in the foreground until Ctrl-C.
 
     Example:
@@ -100,4 +105,7 @@ def sandbox_serve(port: int, size: int | None) -> None:
     """
     from crawler.sandbox.__main__ import serve
 
-    serve(port=port, size=size)
+    try:
+        serve(port=port, size=size, seed=seed, sites=list(sites) or None)
+    except (OSError, ValueError) as error:
+        raise click.ClickException(f"cannot serve the sandbox market: {error}") from error

@@ -31,15 +31,23 @@ def main(argv: list[str] | None = None) -> int:
             print(path)
         return 0
 
+    serve(port=args.port, size=args.size, seed=args.seed, sites=args.sites)
+    return 0
+
+
+def serve(port: int = 0, size: int | None = None, seed: int = 0, sites: list[str] | None = None) -> None:
+    """Serve the market in the foreground, printing `site<TAB>url` lines, until SIGINT/SIGTERM."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    with SandboxMarket(size=args.size, seed=args.seed, sites=args.sites).start(args.port) as market:
+    market = SandboxMarket(size=size, seed=seed, sites=sites).start(port)
+    try:
         for site, url in market.urls.items():
             print(f"{site}\t{url}", flush=True)
         while not stop.wait(0.5):
             pass
-    return 0
+    finally:
+        market.stop()
 
 
 if __name__ == "__main__":
