@@ -39,7 +39,8 @@ _ADULT_WARNINGS = re.compile(
     r"(?:어린이|아이|유아|아동)(?:들)?(?:가|이|은|는)?\s?(?:사용|섭취|만지지|가지고\s?놀지)\S*\s?(?:금지|마십시오|마세요|않도록)|"
     r"keep\s(?:it\s)?(?:out\sof|away\sfrom)\s(?:the\s)?reach\sof\s(?:small\s)?children|"
     r"keep\saway\sfrom\s(?:small\s)?children|not\s(?:suitable\s)?for\s(?:small\s)?children[^.\n]{0,30}|"
-    r"not\sa\stoy|请放在儿童接触不到的地方|远离儿童|儿童勿用|"
+    r"(?:어린이|아동|유아|아이)(?:용)?\s?(?:장난감|완구|용품|제품)(?:이|가)?\s?(?:아님|아닙니다|아니며|아니므로|아니에요)|"
+    r"not\sa\s(?:children'?s\s)?toy|not\sfor\s(?:kids|children)|请放在儿童接触不到的地方|远离儿童|儿童勿用|非儿童玩具|"
     r"(?:어린이|아동)\s?보호\s?포장|child[\s-]?resistant\s(?:packaging|package|closure)"
 )
 _INFANT_RE = re.compile(_INFANT)

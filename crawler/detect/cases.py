@@ -29,9 +29,7 @@ class Case(BaseModel):
     name: str | None = None
     expect: Literal["flag", "ok", "todo"]
     note: str | None = None
-    recalls: list[dict[str, Any]] = Field(
-        default_factory=list, description="Recall notices to match against."
-    )
+    recalls: list[dict[str, Any]] = Field(default_factory=list, description="Recall notices to match against.")
     title: str
     description: str | None = None
     category: str | None = None

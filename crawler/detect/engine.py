@@ -160,16 +160,31 @@ class Words(Node):
     def __init__(self, mode: str, words: list[str], fields: tuple[str, ...] | None):
         self.mode, self.fields = mode, fields
         self.matchers = [WordMatcher(w) for w in words]
+        # One alternation per form answers "does any word occur?" in a single C-level scan.
+        keys = sorted({m.key for m in self.matchers if m.regex is None}, key=len, reverse=True)
+        self.key_regex = re.compile("|".join(map(re.escape, keys))) if keys else None
+        bounded = [m.regex.pattern for m in self.matchers if m.regex is not None]
+        self.text_regex = re.compile("|".join(bounded)) if bounded else None
+
+    def any_found(self, ctx: Context) -> bool:
+        """True when at least one word occurs (fast path, no evidence)."""
+        if self.key_regex is not None and self.key_regex.search(ctx.key(self.fields)):
+            return True
+        return self.text_regex is not None and self.text_regex.search(ctx.text(self.fields)) is not None
 
     def evaluate(self, ctx: Context, trace: Trace | None = None, depth: int = 0) -> Result:
-        if self.mode == "any_words" and trace is None:
-            for m in self.matchers:
-                if m.found(ctx, self.fields):
-                    found = [m.word] + [
-                        o.word for o in self.matchers if o is not m and o.found(ctx, self.fields)
-                    ]
-                    return Result(True, 100.0, [self._evidence(ctx, found)])
-            return NO
+        if trace is None and self.mode != "all_words":
+            hit = self.any_found(ctx)
+            if self.mode == "none_words":
+                return (
+                    NO
+                    if hit
+                    else Result(True, 100.0, [{"kind": "none_words", "absent": [m.word for m in self.matchers]}])
+                )
+            if not hit:
+                return NO
+            if self.mode == "any_words":
+                return Result(True, 100.0, [self._evidence(ctx, self._found_fast(ctx))])
         found = [m.word for m in self.matchers if m.found(ctx, self.fields)]
         if self.mode == "any_words":
             ok = bool(found)
@@ -190,15 +205,21 @@ class Words(Node):
             return Result(True, 100.0, [{"kind": "none_words", "absent": [m.word for m in self.matchers]}])
         return Result(True, 100.0, [self._evidence(ctx, found)])
 
+    def _found_fast(self, ctx: Context) -> list[str]:
+        """The words that occur, from one scan per form (overlapping words may be left out)."""
+        keys = set(self.key_regex.findall(ctx.key(self.fields))) if self.key_regex is not None else set()
+        found = [m.word for m in self.matchers if m.regex is None and m.key in keys]
+        if self.text_regex is not None and self.text_regex.search(ctx.text(self.fields)):
+            found += [m.word for m in self.matchers if m.regex is not None and m.found(ctx, self.fields)]
+        return found
+
     def _evidence(self, ctx: Context, found: list[str]) -> dict[str, Any]:
         evidence: dict[str, Any] = {"kind": self.mode, "words": found}
         if self.fields is not None:
             evidence["fields"] = list(self.fields)
         else:
             first = next((m for m in self.matchers if m.word == found[0]), None)
-            evidence["field"] = next(
-                (name for name in _EVIDENCE_FIELDS if first and first.found(ctx, (name,))), "text"
-            )
+            evidence["field"] = next((name for name in _EVIDENCE_FIELDS if first and first.found(ctx, (name,))), "text")
         return evidence
 
 
@@ -222,9 +243,7 @@ class AttributeTest(Node):
         self.spec = spec
         states = spec.is_ if isinstance(spec.is_, list) else ([] if spec.is_ is None else [spec.is_])
         self.states = states
-        equals = (
-            spec.equals if isinstance(spec.equals, list) else ([] if spec.equals is None else [spec.equals])
-        )
+        equals = spec.equals if isinstance(spec.equals, list) else ([] if spec.equals is None else [spec.equals])
         self.equals = {normalize.text(e) for e in equals}
 
     def _state(self, listing: Listing) -> str | bool:
@@ -277,8 +296,7 @@ class AttributeTest(Node):
             trace.append(
                 (
                     depth,
-                    f"{_mark(ok)} attribute {spec.field} = {value!r}{raw}: "
-                    + "; ".join(text for _, text in checks),
+                    f"{_mark(ok)} attribute {spec.field} = {value!r}{raw}: " + "; ".join(text for _, text in checks),
                 )
             )
         if not ok:
@@ -311,15 +329,26 @@ class WatchlistTest(Node):
     def __init__(self, threshold: int, items: list[Any]):
         self.threshold = threshold
         self.items = [
-            (item, normalize.key(item.name), normalize.key(item.brand) if item.brand else None)
+            (
+                item,
+                normalize.key(item.name),
+                normalize.text(item.name),
+                normalize.key(item.brand) if item.brand else None,
+            )
             for item in items
         ]
 
     def score(self, ctx: Context) -> tuple[float, Any]:
-        haystack = ctx.key(("title", "brand", "model"))
+        fields = ("title", "brand", "model")
+        haystack, words = ctx.key(fields), ctx.text(fields)
         best, best_item = 0.0, None
-        for item, name_key, brand_key in self.items:
-            score = fuzz.partial_ratio(name_key, haystack, processor=None)
+        for item, name_key, name_text, brand_key in self.items:
+            # partial_ratio on keys survives spacing changes ("어린이가죽가방"); token_set_ratio on
+            # text survives reordering and added words ("산타 인형 크리스마스 장식 장난감").
+            score = max(
+                fuzz.partial_ratio(name_key, haystack, processor=None),
+                fuzz.token_set_ratio(name_text, words, processor=None),
+            )
             if brand_key and brand_key not in haystack:
                 score -= BRAND_PENALTY
             if score > best:
@@ -507,18 +536,12 @@ class CompiledRule:
             evidence["audience"] = f"{ctx.audience.label}: {ctx.audience.reason}"
         rule = self.rule
         if not result.recalls:
-            return [
-                Hit(rule.id, "", round(result.score, 1), evidence, rule.severity, rule.hazard, self.version)
-            ]
+            return [Hit(rule.id, "", round(result.score, 1), evidence, rule.severity, rule.hazard, self.version)]
         hits = []
         for match in result.recalls:
             recall_evidence = {**evidence, "recall": getattr(match, "evidence", {})}
             score = round(min(result.score, match.score), 1)
-            hits.append(
-                Hit(
-                    rule.id, match.recall_id, score, recall_evidence, rule.severity, rule.hazard, self.version
-                )
-            )
+            hits.append(Hit(rule.id, match.recall_id, score, recall_evidence, rule.severity, rule.hazard, self.version))
         return hits
 
     def explain(self, ctx: Context) -> list[str]:
@@ -534,9 +557,7 @@ class CompiledRule:
         if self.unless is not None:
             trace = []
             unless_hit = self.unless.evaluate(ctx, trace, 0).matched
-            lines.append(
-                f"{'✗' if unless_hit else '✓'} unless: {'matched, so no flag' if unless_hit else 'no match'}"
-            )
+            lines.append(f"{'✗' if unless_hit else '✓'} unless: {'matched, so no flag' if unless_hit else 'no match'}")
             lines += ["    " + "  " * (d + 1) + text for d, text in trace]
         hits = self.hits(ctx)
         if hits:
@@ -547,13 +568,7 @@ class CompiledRule:
             )
         else:
             decided = (
-                "when"
-                if not passes
-                else "match"
-                if not result.matched
-                else "unless"
-                if unless_hit
-                else "recall index"
+                "when" if not passes else "match" if not result.matched else "unless" if unless_hit else "recall index"
             )
             lines.append(f"=> ok (decided by {decided})")
         return lines

@@ -97,9 +97,7 @@ def parse_rule_file(path: Path) -> ParsedFile:
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as err:
-        parsed.problems.append(
-            Problem(path, 1, 1, f"not UTF-8 text ({err.reason})", "save the file as UTF-8")
-        )
+        parsed.problems.append(Problem(path, 1, 1, f"not UTF-8 text ({err.reason})", "save the file as UTF-8"))
         return parsed
     parsed.located, parsed.problems = parse_yaml(path, text)
     if parsed.located is None:
@@ -198,9 +196,7 @@ def validation_problems(
             what = f"{name}: {error['input']!r} is not a valid id"
             fix = "use lower-case letters, digits and hyphens, e.g. water-beads-for-children"
         elif kind.endswith("_type") or kind.endswith("_parsing"):
-            what = (
-                f"{name}: expected {_expected(kind)}, got {type(error['input']).__name__} {error['input']!r}"
-            )
+            what = f"{name}: expected {_expected(kind)}, got {type(error['input']).__name__} {error['input']!r}"
             fix = "quote text with \"…\"; write lists as [a, b] or one '- item' per line"
         else:
             what, fix = f"{name}: {error['msg']}", "see rules/README.md"

@@ -107,9 +107,7 @@ class Attribute(_Strict):
     )
     below: float | None = Field(default=None, description="Matches when the number is below this.")
     above: float | None = Field(default=None, description="Matches when the number is above this.")
-    equals: str | list[str] | None = Field(
-        default=None, description="Matches when the text equals one of these."
-    )
+    equals: str | list[str] | None = Field(default=None, description="Matches when the text equals one of these.")
 
     @model_validator(mode="after")
     def _one_test(self) -> Attribute:
@@ -167,15 +165,9 @@ class Condition(_Strict):
     attribute: Attribute | None = None
     recall: Recall | None = None
     watchlist: Watchlist | None = None
-    all_: list[Condition] | None = Field(
-        default=None, alias="all", min_length=1, description="Every one holds."
-    )
-    any_: list[Condition] | None = Field(
-        default=None, alias="any", min_length=1, description="At least one holds."
-    )
-    not_: Condition | None = Field(
-        default=None, alias="not", description="Holds when this condition does not."
-    )
+    all_: list[Condition] | None = Field(default=None, alias="all", min_length=1, description="Every one holds.")
+    any_: list[Condition] | None = Field(default=None, alias="any", min_length=1, description="At least one holds.")
+    not_: Condition | None = Field(default=None, alias="not", description="Holds when this condition does not.")
 
     @field_validator("any_words", "all_words", "none_words")
     @classmethod
@@ -210,9 +202,7 @@ class Condition(_Strict):
                 "attribute, recall, watchlist, all, any, not"
             )
         if self.in_ is not None and not (self.any_words or self.all_words or self.none_words or self.pattern):
-            raise ValueError(
-                "`in:` only restricts words and patterns; add a word list or pattern, or drop `in:`"
-            )
+            raise ValueError("`in:` only restricts words and patterns; add a word list or pattern, or drop `in:`")
         return self
 
 
@@ -252,9 +242,7 @@ class Rule(_Strict):
     author: str | None = None
     date: dt.date | str | None = Field(default=None, description="Date written, YYYY-MM-DD.")
     modified: dt.date | str | None = None
-    falsepositives: list[str] = Field(
-        default_factory=list, description="Known legitimate listings it catches."
-    )
+    falsepositives: list[str] = Field(default_factory=list, description="Known legitimate listings it catches.")
     tags: list[str] = Field(default_factory=list)
     when: When = Field(default_factory=When)
     match: Condition = Field(description="The condition a listing must meet to be flagged.")
