@@ -11,7 +11,7 @@ from crawler.cli import main
 from crawler.detect import Detector, RuleFileError, default_rules_dir, load_rules
 from crawler.detect.cases import format_result, run_rule_tests
 from crawler.detect.check import check_paths
-from crawler.detect.loader import test_file_for
+from crawler.detect.loader import cases_file_for
 from crawler.detect.schema import write_schema
 from crawler.items import Listing
 
@@ -82,7 +82,7 @@ def test_rules(paths: tuple[str, ...], verbose: bool) -> None:
         for issue in issues:
             click.echo(str(issue))
             problems += issue.severity == "error"
-        test_path = test_file_for(rule.path) if rule.path else None
+        test_path = cases_file_for(rule.path) if rule.path else None
         for result in results:
             counts[result.outcome] += 1
             if result.outcome != "pass" or verbose:
