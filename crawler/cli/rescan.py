@@ -14,7 +14,7 @@ from crawler.detect import rescan as rescan_lib
 
 def _recall_index(store):
     try:
-        from crawler.recalls import RecallIndex
+        from crawler.recalls.index import RecallIndex
     except ImportError:
         return None
     return RecallIndex.from_store(store)

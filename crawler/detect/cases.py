@@ -110,7 +110,7 @@ def recall_index_for(case: Case) -> Any:
     """A recall index built from the case's own recall notices (None without any)."""
     if not case.recalls:
         return None
-    from crawler.recalls import RecallIndex  # built in parallel; imported only when a case needs it
+    from crawler.recalls.index import RecallIndex  # imported only when a case needs it
 
     return RecallIndex([RecallNotice.model_validate(n) for n in case.recalls])
 
