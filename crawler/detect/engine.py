@@ -159,7 +159,12 @@ class WordMatcher:
 class Words(Node):
     def __init__(self, mode: str, words: list[str], fields: tuple[str, ...] | None):
         self.mode, self.fields = mode, fields
-        self.matchers = [WordMatcher(w) for w in words]
+        # Words with the same key ("자석 구슬", "자석구슬") are one word to the matcher.
+        unique: dict[str, WordMatcher] = {}
+        for word in words:
+            matcher = WordMatcher(word)
+            unique.setdefault(matcher.key, matcher)
+        self.matchers = list(unique.values())
         # One alternation per form answers "does any word occur?" in a single C-level scan.
         keys = sorted({m.key for m in self.matchers if m.regex is None}, key=len, reverse=True)
         self.key_regex = re.compile("|".join(map(re.escape, keys))) if keys else None
