@@ -15,6 +15,7 @@ from sqlite_utils import Database
 from crawler.store.flags import FlagsMixin
 from crawler.store.listings import ListingsMixin, listing_from_row
 from crawler.store.recalls import RecallsMixin
+from crawler.store.review import ReviewMixin
 from crawler.store.runs import RunsMixin
 from crawler.store.schema import migrations
 
@@ -27,7 +28,7 @@ class StoreError(Exception):
     """The database cannot be opened or used; the message says which file and why."""
 
 
-class Store(ListingsMixin, FlagsMixin, RunsMixin, RecallsMixin):
+class Store(ListingsMixin, FlagsMixin, RunsMixin, RecallsMixin, ReviewMixin):
     """A hazards SQLite database."""
 
     def __init__(self, path: str | Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS):

@@ -71,6 +71,7 @@ class FlagsMixin:
                             [site, listing_id, *key, *values, seen_at, seen_at],
                         )
                         self._event(cursor.lastrowid, None, "new", f"matched rule {hit.rule_id}", seen_at)
+                        self.link_relisting(cursor.lastrowid, seen_at)
                         counts["new"] += 1
                         continue
                     self.db.execute(

@@ -88,3 +88,101 @@ def m002_open_flags_view(db: Database) -> None:
                  f.first_flagged
         """,
     )
+
+
+@migrations()
+def m003_review_takedowns(db: Database) -> None:
+    """Takedown follow-up and compliance: check details, relisting lookups and the reviewer views.
+
+    The deadline of a report is the end (Korea time) of the N-th working day (Mon-Fri) after the day it
+    was reported; N lives in ``review_settings`` (synced from HAZARDS_TAKEDOWN_WORKING_DAYS by the review
+    commands) so the views stay plain SQL that Datasette can serve. Public holidays are not counted.
+    """
+    db.executescript(
+        """
+        ALTER TABLE takedown_checks ADD COLUMN final_url TEXT;
+        ALTER TABLE takedown_checks ADD COLUMN screenshot_path TEXT;
+        CREATE INDEX flags_recall ON flags(recall_id, site) WHERE recall_id != '';
+        CREATE INDEX flags_site_status ON flags(site, status);
+        CREATE INDEX flags_relisted_from ON flags(relisted_from);
+        CREATE INDEX listings_brand_model ON listings(brand, model);
+        CREATE TABLE review_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO review_settings (name, value) VALUES ('takedown_working_days', '2');
+
+        CREATE VIEW takedowns AS
+        WITH reported AS (
+            SELECT flag_id, max(at) AS reported_at FROM flag_events WHERE to_status = 'reported' GROUP BY flag_id
+        ),
+        params AS (
+            SELECT CAST(coalesce((SELECT value FROM review_settings WHERE name = 'takedown_working_days'), 2)
+                        AS INTEGER) AS n
+        ),
+        base AS (
+            SELECT r.flag_id, r.reported_at, p.n, date(r.reported_at, '+9 hours') AS day_kst,
+                   (CAST(strftime('%w', r.reported_at, '+9 hours') AS INTEGER) + 6) % 7 AS wd
+            FROM reported r, params p
+        ),
+        shifted AS (
+            SELECT flag_id, reported_at, n,
+                   CASE WHEN wd >= 5 THEN date(day_kst, '-' || (wd - 4) || ' days') ELSE day_kst END AS day0,
+                   CASE WHEN wd >= 5 THEN 4 ELSE wd END AS wd0
+            FROM base
+        ),
+        due AS (
+            SELECT flag_id, reported_at, n,
+                   strftime('%Y-%m-%dT%H:%M:%S+00:00', day0,
+                            '+' || ((n / 5) * 7 + n % 5 + CASE WHEN wd0 + n % 5 >= 5 THEN 2 ELSE 0 END + 1) || ' days',
+                            '-9 hours') AS due_at
+            FROM shifted
+        ),
+        last_check AS (
+            SELECT flag_id, outcome, checked_at, max(id) AS check_id FROM takedown_checks GROUP BY flag_id
+        )
+        SELECT f.id AS flag_id, f.site, f.listing_id, l.title, l.url, f.rule_id, f.severity, f.hazard, f.status,
+               d.reported_at, d.due_at, d.n AS working_days, f.removed_at,
+               round((julianday(f.removed_at) - julianday(d.reported_at)) * 24, 1) AS hours_to_removal,
+               CASE WHEN f.removed_at IS NOT NULL AND julianday(f.removed_at) <= julianday(d.due_at)
+                    THEN 1 ELSE 0 END AS removed_in_time,
+               c.outcome AS last_outcome, c.checked_at AS last_checked_at
+        FROM due d
+        JOIN flags f ON f.id = d.flag_id
+        LEFT JOIN listings l ON l.site = f.site AND l.listing_id = f.listing_id
+        LEFT JOIN last_check c ON c.flag_id = f.id;
+
+        CREATE VIEW overdue_takedowns AS
+        SELECT t.flag_id, t.site, t.listing_id, t.title, t.url, t.rule_id, t.severity, t.reported_at, t.due_at,
+               round((julianday('now') - julianday(t.due_at)) * 24, 1) AS hours_overdue,
+               t.last_outcome, t.last_checked_at
+        FROM takedowns t
+        WHERE t.status = 'reported' AND julianday('now') > julianday(t.due_at)
+        ORDER BY t.due_at;
+
+        CREATE VIEW platform_compliance AS
+        WITH ranked AS (
+            SELECT site, hours_to_removal,
+                   row_number() OVER (PARTITION BY site ORDER BY hours_to_removal) AS rn,
+                   count(*) OVER (PARTITION BY site) AS cnt
+            FROM takedowns WHERE hours_to_removal IS NOT NULL
+        ),
+        medians AS (
+            SELECT site, round(avg(hours_to_removal), 1) AS median_hours
+            FROM ranked WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2) GROUP BY site
+        ),
+        relisted AS (
+            SELECT site, count(*) AS relisted FROM flags
+            WHERE status = 'relisted' OR relisted_from IS NOT NULL GROUP BY site
+        )
+        SELECT t.site, count(*) AS reported, sum(t.removed_at IS NOT NULL) AS removed,
+               sum(t.removed_in_time) AS removed_in_time,
+               round(100.0 * sum(t.removed_in_time) / count(*), 1) AS pct_removed_in_time,
+               m.median_hours AS median_hours_to_removal,
+               coalesce(r.relisted, 0) AS relisted,
+               sum(t.status = 'reported' AND julianday('now') > julianday(t.due_at)) AS overdue,
+               max(t.working_days) AS working_days
+        FROM takedowns t
+        LEFT JOIN medians m ON m.site = t.site
+        LEFT JOIN relisted r ON r.site = t.site
+        GROUP BY t.site
+        ORDER BY t.site;
+        """
+    )
