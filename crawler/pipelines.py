@@ -124,12 +124,16 @@ def crawl_summary(stats: dict[str, Any], seconds: float) -> dict[str, Any]:
                    if k.startswith("downloader/response_status_count/") and not k.endswith(("/200", "/301", "/302"))}
     exceptions = {k.split("/", 1)[1]: v for k, v in stats.items()
                   if k.startswith("downloader/exception_type_count/")}
+    failed = {k.split("/", 2)[2]: v for k, v in stats.items() if k.startswith("hazards/failed/")}
+    malformed = {k.removeprefix("hazards/malformed_"): v for k, v in stats.items()
+                 if k.startswith("hazards/malformed_")}
     return {
         "pages": stats.get("response_received_count", 0),
         "items": stats.get("hazards/listings", 0) + stats.get("hazards/recalls", 0),
         "flags": stats.get("hazards/hits", 0),
         "new_flags": stats.get("hazards/flags_new", 0),
-        "errors": sum(exceptions.values()) + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/")),
+        "errors": sum(exceptions.values()) + sum(failed.values())
+        + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/")),
         "requests": stats.get("downloader/request_count", 0),
         "drops": drops,
         "blocked": stats.get("hazards/blocked", 0),
@@ -138,6 +142,11 @@ def crawl_summary(stats: dict[str, Any], seconds: float) -> dict[str, Any]:
         "removed_listings": stats.get("hazards/removed_listings", 0),
         "http_errors": http_errors,
         "exceptions": exceptions,
+        "failed": failed,
+        "malformed": malformed,
+        "charset_fixed": stats.get("hazards/charset_fixed", 0),
+        "retries_gave_up": stats.get("retry/max_reached", 0),
+        "retry_backoff_seconds": round(stats.get("retry/backoff_seconds", 0), 2),
         "offsite": stats.get("offsite/filtered", 0),
         "robots_forbidden": stats.get("robotstxt/forbidden", 0),
         "retries": stats.get("retry/count", 0),

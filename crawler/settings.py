@@ -42,7 +42,10 @@ CONCURRENT_ITEMS = 8
 DOWNLOAD_TIMEOUT = int(os.environ.get("HAZARDS_DOWNLOAD_TIMEOUT", "30"))
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
-RETRY_TIMES = 3
+RETRY_TIMES = int(os.environ.get("HAZARDS_RETRY_TIMES", "3"))
+#: Scrapy's retries are immediate; crawler.middlewares.BackoffRetryMiddleware waits base * 2**(n-1) s.
+RETRY_BACKOFF_BASE = float(os.environ.get("HAZARDS_RETRY_BACKOFF", "1.0"))
+RETRY_BACKOFF_MAX = 30.0
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 REDIRECT_MAX_TIMES = 10
 HTTPERROR_ALLOWED_CODES = [403, 404, 410, 429]
@@ -58,7 +61,11 @@ HTTPCACHE_EXPIRATION_SECS = 0
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.DummyPolicy"
 
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.BlockedPageMiddleware": 560,
+    "crawler.middlewares.CharsetMiddleware": 590,
+    "crawler.middlewares.RedirectLoopMiddleware": 610,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.HazardsPipeline": 300,

@@ -20,6 +20,7 @@ FAULT_MODES = (
     "offsite_redirect",
     "markup_changed",
     "bad_jsonld",
+    "robots_disallow",
 )
 RESET = object()
 """Returned by `before` when the connection must be closed without any response."""
@@ -46,7 +47,10 @@ class Fault:
             raise ValueError(f"unknown fault mode {self.mode!r}; use one of {', '.join(FAULT_MODES)}")
 
     def matches(self, raw_path: str) -> bool:
-        """Whether this fault applies to a request path (with its query string)."""
+        """Whether this fault applies to a request path (with its query string); ``robots_disallow``
+        applies to /robots.txt, adding ``Disallow: <path_prefix>``."""
+        if self.mode == "robots_disallow":
+            return raw_path == "/robots.txt"
         return raw_path.startswith(self.path_prefix or "/")
 
 
@@ -79,7 +83,7 @@ def before(fault: Fault, req: Request, raw_path: str, port: int) -> Response | o
 
 
 def after(fault: Fault, resp: Response) -> Response:
-    """Spoil a normal answer (truncated body, wrong charset, changed markup, broken JSON-LD)."""
+    """Spoil a normal answer (truncated body, wrong charset, changed markup, broken JSON-LD, robots.txt)."""
     mode = fault.mode
     if mode == "truncated":
         missing = int(fault.opts.get("missing", max(1024, len(resp.body) // 2)))
@@ -89,6 +93,8 @@ def after(fault: Fault, resp: Response) -> Response:
     elif mode == "markup_changed" and is_html(resp):
         resp.body = change_markup(resp.body.decode("utf-8", "replace")).encode("utf-8")
         resp.content_type = "text/html; charset=utf-8"
+    elif mode == "robots_disallow":
+        resp.body = resp.body.rstrip(b"\n") + f"\nDisallow: {fault.path_prefix or '/'}\n".encode()
     elif mode == "bad_jsonld" and is_html(resp):
         text = resp.body.decode("utf-8", "replace")
         resp.body = JSONLD_RE.sub(lambda m: m.group(1) + break_json(m.group(2)) + m.group(3), text).encode("utf-8")

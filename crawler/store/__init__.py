@@ -7,7 +7,9 @@ pending migrations. Each area's SQL lives in its own mixin module.
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -28,6 +30,41 @@ class StoreError(Exception):
     """The database cannot be opened or used; the message says which file and why."""
 
 
+class _Database(Database):
+    """A sqlite-utils Database whose transactions take the write lock when they begin.
+
+    ``atomic()`` normally issues a deferred BEGIN: a transaction that reads and then writes while
+    another process has committed in between fails at once with "database is locked"
+    (SQLITE_BUSY_SNAPSHOT), without waiting for the busy timeout. BEGIN IMMEDIATE waits instead.
+    """
+
+    @contextmanager
+    def atomic(self):
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        self.conn.execute("COMMIT")
+
+
+@contextmanager
+def _exclusive(lock_path: Path):
+    """Hold an exclusive lock on a side file so only one process at a time creates or migrates the
+    database (a migration's DDL cannot share one transaction with the check of what is pending)."""
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class Store(ListingsMixin, FlagsMixin, RunsMixin, RecallsMixin, ReviewMixin):
     """A hazards SQLite database."""
 
@@ -37,11 +74,13 @@ class Store(ListingsMixin, FlagsMixin, RunsMixin, RecallsMixin, ReviewMixin):
             raise StoreError(f"{self.path}: folder {self.path.parent} does not exist; create it or pick another --db")
         try:
             conn = sqlite3.connect(str(self.path), timeout=busy_timeout, check_same_thread=False)
-            self.db = Database(conn)
-            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db = _Database(conn)
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            migrations.apply(self.db)
+            if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal" or migrations.pending(self.db):
+                with _exclusive(self.path.with_name(self.path.name + ".lock")):
+                    self.db.execute("PRAGMA journal_mode=WAL")
+                    migrations.apply(self.db)
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{self.path}: cannot open as a hazards database ({error})") from error
 
