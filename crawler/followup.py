@@ -164,7 +164,7 @@ def run_followup(db: str, base_urls: dict[str, str] | None = None, site: str | N
     with market as started:
         if started is not None:
             base_urls.update({name: started.urls[name] for name in sandbox_sites})
-        process = CrawlerProcess(settings, install_root_handler=False)
+        process = CrawlerProcess(settings)
         crawler = process.create_crawler("followup")
         process.crawl(crawler, targets=apply_origins(targets, base_urls), screenshots=screenshots)
         process.start()
