@@ -33,8 +33,11 @@ COMMON_SHARE = 0.02
 MIN_COMMON_DF = 50
 #: A candidate must share at least this share of its title trigrams with the listing title.
 MIN_GRAM_SHARE = 0.3
+#: Shorter recall names count only as a whole-title match, never as a part of a longer title.
+MIN_PARTIAL_KEY = 6
 
 _PREFIX = re.compile(r"^[A-Z]{2,}")
+_CODE_TITLE = re.compile(r"(?=.*\d)[0-9a-z\-_./]+")
 
 
 @dataclass(frozen=True)
@@ -53,17 +56,32 @@ def grams(key: str) -> set[str]:
     return {key[i:i + 3] for i in range(len(key) - 2)}
 
 
-def title_similarity(recall_keys: Any, listing_keys: Any, partial: Any, plain: Any) -> Any:
+def is_code_title(title: str) -> bool:
+    """A title that is only a model number (``YUT-001``): near-equal codes are other models."""
+    folded = normalize.text(title)
+    if _CODE_TITLE.fullmatch(folded):
+        return True
+    key = normalize.key(folded)
+    return len(key) <= 12 and bool(_CODE_TITLE.fullmatch(key))
+
+
+def title_similarity(recall_keys: Any, listing_keys: Any, partial: Any, plain: Any, codes: Any = False) -> Any:
     """Title score from rapidfuzz ``partial_ratio`` and ``ratio`` on title keys (scalars or arrays).
 
     A recall name found inside a longer listing title scores its partial ratio; a listing title
     shorter than the recall name cannot be "inside", so it is scaled down by the length ratio and
-    never beats the plain ratio by much. The brute-force benchmark applies this same function.
+    never beats the plain ratio by much. Recalls titled only by a model number (``codes``) get no
+    fuzzy title score at all: that evidence is the exact model match. The brute-force benchmark
+    applies this same function to every pair.
     """
     rlen = np.asarray(recall_keys, dtype=float)
     llen = np.asarray(listing_keys, dtype=float)
     cover = np.minimum(1.0, llen / np.maximum(rlen, 1.0))
-    return np.maximum(np.asarray(plain, dtype=float), np.asarray(partial, dtype=float) * cover)
+    # A name of a few characters aligns somewhere in almost any title ("a101" in "va111…"): only
+    # names of MIN_PARTIAL_KEY characters or more may match as a part of a longer title.
+    cover = np.where(rlen >= MIN_PARTIAL_KEY, cover, 0.0)
+    score = np.maximum(np.asarray(plain, dtype=float), np.asarray(partial, dtype=float) * cover)
+    return np.where(np.asarray(codes, dtype=bool), 0.0, score)
 
 
 @dataclass
@@ -109,6 +127,7 @@ class RecallIndex:
         self._gram_count = np.asarray([max(1, len(grams(r.key))) for r in self.recalls], dtype=np.float32)
         self._keys = [r.key for r in self.recalls]
         self._key_len = np.asarray([len(k) for k in self._keys], dtype=np.float32)
+        self._code = np.asarray([is_code_title(r.notice.title) for r in self.recalls], dtype=bool)
         self._mark_generic(postings)
 
     def __len__(self) -> int:
@@ -181,7 +200,7 @@ class RecallIndex:
         choices = [self._keys[i] for i in positions]
         partial = process.cdist([lkey], choices, scorer=fuzz.partial_ratio, processor=None)[0]
         plain = process.cdist([lkey], choices, scorer=fuzz.ratio, processor=None)[0]
-        titles = title_similarity(self._key_len[positions], len(lkey), partial, plain)
+        titles = title_similarity(self._key_len[positions], len(lkey), partial, plain, self._code[positions])
         context = _ListingContext(listing, lkey)
         found = []
         for position, title_score in zip(positions, titles.tolist(), strict=True):
