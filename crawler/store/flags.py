@@ -134,22 +134,7 @@ class FlagsMixin:
                    severity: str | None = None, hazard: str | None = None, rule_id: str | None = None,
                    since: str | None = None, text: str | None = None, limit: int | None = None) -> list[dict]:
         """Flags joined to their listing, filtered; every filter is a bound parameter."""
-        where, params = [], []
-        statuses = list(status or [])
-        if statuses:
-            where.append(f"f.status IN ({', '.join('?' * len(statuses))})")
-            params += statuses
-        for column, value in (("f.site", site), ("f.severity", severity), ("f.hazard", hazard),
-                              ("f.rule_id", rule_id)):
-            if value:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if since:
-            where.append("f.first_flagged >= ?")
-            params.append(since)
-        if text:
-            where.append("instr(lower(l.title), lower(?)) > 0")
-            params.append(text)
+        where, params = flag_filters(status, site, severity, hazard, rule_id, since, text)
         sql = (
             "SELECT f.id, f.status, f.severity, f.hazard, f.rule_id, f.recall_id, f.score, f.site, f.listing_id,"
             " l.title, l.url, l.seller, l.price_krw, l.kc_cert, f.evidence, f.first_flagged, f.last_seen"
@@ -162,3 +147,39 @@ class FlagsMixin:
             sql += " LIMIT ?"
             params.append(limit)
         return list(self.db.query(sql, params))
+
+
+def flag_filters(status: Iterable[str] | None = None, site: str | None = None, severity: str | None = None,
+                 hazard: str | None = None, rule_id: str | None = None, since: str | None = None,
+                 text: str | None = None, open_only: bool = False) -> tuple[list[str], list[Any]]:
+    """WHERE clauses and their bound parameters for the reviewer's flag filters (``f`` flags, ``l`` listings).
+
+    Without statuses and with ``open_only``, flags a reviewer dismissed or a rescan cleared are left out.
+    """
+    where: list[str] = []
+    params: list[Any] = []
+    statuses = list(status or [])
+    if statuses:
+        where.append(f"f.status IN ({', '.join('?' * len(statuses))})")
+        params += statuses
+    elif open_only:
+        where.append("f.status NOT IN ('cleared', 'dismissed')")
+    for column, value in (("f.site", site), ("f.severity", severity), ("f.hazard", hazard), ("f.rule_id", rule_id)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if since:
+        where.append("f.first_flagged >= ?")
+        params.append(since)
+    if text:
+        where.append(_title_condition(text))
+        params.append(text)
+    return where, params
+
+
+def _title_condition(text: str) -> str:
+    """Title search: the trigram index for 3+ characters, instr() for shorter Korean words (유아)."""
+    if len(text.strip()) >= 3:
+        return ("l.rowid IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH"
+                " '\"' || replace(trim(?), '\"', '\"\"') || '\"')")
+    return "instr(lower(l.title), lower(trim(?))) > 0"

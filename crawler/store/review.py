@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from crawler.store._util import loads, now
+from crawler.store.flags import flag_filters
 
 #: status -> statuses a reviewer may move a flag to. ``cleared`` is set by rescans, ``relisted`` and
 #: ``removed`` also by the follow-up; a reviewer may set them too (with a note saying why).
@@ -207,24 +208,7 @@ class ReviewMixin:
                      since: str | None = None, text: str | None = None) -> list[dict[str, Any]]:
         """The evidence pack: one row per flag with listing, recall notice, report time, last check and
         the latest screenshot. Without ``status``, every flag a reviewer has not dismissed or a rescan cleared."""
-        statuses = list(status or [])
-        where, params = [], []
-        if statuses:
-            where.append(f"f.status IN ({', '.join('?' * len(statuses))})")
-            params += statuses
-        else:
-            where.append("f.status NOT IN ('cleared', 'dismissed')")
-        for column, value in (("f.site", site), ("f.severity", severity), ("f.hazard", hazard),
-                              ("f.rule_id", rule_id)):
-            if value:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if since:
-            where.append("f.first_flagged >= ?")
-            params.append(since)
-        if text:
-            where.append(_text_condition(text))
-            params.append(text)
+        where, params = flag_filters(status, site, severity, hazard, rule_id, since, text, open_only=True)
         sql = (
             "SELECT f.id AS flag_id, f.status, f.severity, f.hazard, f.rule_id, f.site, f.listing_id, l.url, l.title,"
             " l.seller, l.brand, l.model, l.gtin, l.kc_cert, l.price_krw, f.recall_id, r.title AS recall_title,"
@@ -274,13 +258,4 @@ class ReviewMixin:
     def takedowns(self) -> list[dict[str, Any]]:
         """Rows of the takedowns view (every flag ever reported, with its deadline and outcome)."""
         return list(self.db.query("SELECT * FROM takedowns ORDER BY reported_at"))
-
-
-def _text_condition(text: str) -> str:
-    """Title search: the trigram index for 3+ characters, instr() for shorter Korean words."""
-    if len(text.strip()) >= 3:
-        return ("l.rowid IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH"
-                " '\"' || replace(trim(?), '\"', '\"\"') || '\"')")
-    return "instr(lower(l.title), lower(trim(?))) > 0"
-
 
