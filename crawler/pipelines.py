@@ -12,11 +12,13 @@ import time
 from typing import Any
 
 from pydantic import ValidationError
+from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from crawler.detect import Detector, load_rules
 from crawler.items import Listing, RecallNotice
 from crawler.recalls.index import RecallIndex
+from crawler.resume import ResumeJournal
 from crawler.runs import judge_run
 from crawler.store import Store
 
@@ -38,11 +40,15 @@ class HazardsPipeline:
         self.run_id: int | None = None
         self.pending: list[tuple[Listing, list]] = []
         self.pending_recalls: list[RecallNotice] = []
+        self.journal: ResumeJournal | None = None
         self.started = 0.0
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        pipeline = cls(crawler)
+        # The run is judged on spider_closed: only that signal carries the finish reason (shutdown, timeout …).
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
@@ -51,7 +57,16 @@ class HazardsPipeline:
         self.detector = Detector(ruleset, recall_index=RecallIndex.from_store(self.store))
         self.rule_ids = ruleset.ids
         args = {k: v for k, v in vars(spider).items() if k in getattr(spider, "run_args", ())}
+        if self.crawler.settings.get("HAZARDS_SCHEDULE"):
+            args["schedule"] = self.crawler.settings.get("HAZARDS_SCHEDULE")
+        self.journal = ResumeJournal.for_crawler(self.crawler)
+        killed = self.journal.previous_runs() if self.journal else []
+        if killed:
+            args["resumes"] = killed[-1]
         self.run_id = self.store.start_run("crawl", spider.name, args)
+        if self.journal:
+            self.journal.add_run(self.run_id)
+            self._close_killed(killed)
         self.stats.set_value("hazards/run_id", self.run_id)
         self.started = time.monotonic()
 
@@ -83,6 +98,13 @@ class HazardsPipeline:
             self._flush()
         return item
 
+    def _close_killed(self, run_ids: list[int]) -> None:
+        for run_id in run_ids:
+            run = self.store.get_run(run_id)
+            if run and run["status"] == "running":
+                why = f"killed before it finished; resumed by run {self.run_id}"
+                self.store.finish_run(run_id, "interrupted", {**run["stats"], "suspect_reasons": [why]})
+
     def _mark(self, item: dict, status: str) -> None:
         self.stats.inc_value(f"hazards/{status}_listings")
         if item.get("site") and item.get("listing_id"):
@@ -96,24 +118,29 @@ class HazardsPipeline:
                 [(listing.site, listing.listing_id, hits) for listing, hits in batch], self.run_id, self.rule_ids
             )
             self.stats.inc_value("hazards/flags_new", counts["new"])
+            if self.journal:
+                self.journal.mark_done(listing.url for listing, _ in batch)
         if self.pending_recalls:
             batch, self.pending_recalls = self.pending_recalls, []
             self.store.upsert_recalls(batch)
+            if self.journal:
+                self.journal.mark_done(notice.url for notice in batch)
 
     def close_spider(self) -> None:
+        if self.store is not None:
+            self._flush()
+
+    def spider_closed(self, spider, reason: str) -> None:
         if self.store is None:
             return
-        try:
-            self._flush()
-        finally:
-            stats = self.stats.get_stats()
-            reason = stats.get("finish_reason") or "finished"
-            summary = crawl_summary(stats, time.monotonic() - self.started)
-            previous = self.store.list_runs(limit=1, kind="crawl", name=self.crawler.spider.name, before=self.run_id)
-            status, why = judge_run(summary, reason, previous[0] if previous else None, self.crawler.settings)
-            summary["suspect_reasons"] = why
-            self.store.finish_run(self.run_id, status, summary)
-            self.store.close()
+        stats = self.stats.get_stats()
+        summary = crawl_summary({**stats, "finish_reason": reason}, time.monotonic() - self.started)
+        previous = self.store.list_runs(limit=1, kind="crawl", name=self.crawler.spider.name, before=self.run_id)
+        status, why = judge_run(summary, reason, previous[0] if previous else None, self.crawler.settings)
+        summary["suspect_reasons"] = why
+        self.store.finish_run(self.run_id, status, summary)
+        self.store.close()
+        self.store = None
 
 
 def crawl_summary(stats: dict[str, Any], seconds: float) -> dict[str, Any]:
@@ -150,6 +177,7 @@ def crawl_summary(stats: dict[str, Any], seconds: float) -> dict[str, Any]:
         "offsite": stats.get("offsite/filtered", 0),
         "robots_forbidden": stats.get("robotstxt/forbidden", 0),
         "retries": stats.get("retry/count", 0),
+        "resume_skipped": stats.get("hazards/resume/skipped", 0),
         "rendered_pages": stats.get("playwright/page_count", 0),
         "duration_seconds": round(seconds, 2),
         "finish_reason": stats.get("finish_reason"),

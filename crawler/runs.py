@@ -20,7 +20,8 @@ def judge_run(summary: dict[str, Any], finish_reason: str, previous: dict[str, A
     if finish_reason != "finished":
         return "failed", [f"finish reason {finish_reason}"]
     reasons = []
-    items = summary.get("items", 0)
+    # A resumed run only stores what the killed attempt had not: judge the job as a whole.
+    items = summary.get("items", 0) + summary.get("resume_skipped", 0)
     if items == 0:
         reasons.append("stored no items")
     requests = max(summary.get("requests", 0), 1)

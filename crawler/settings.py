@@ -70,6 +70,10 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "crawler.pipelines.HazardsPipeline": 300,
 }
+# With JOBDIR, resume from what is stored, not from Scrapy's queue files, which a SIGKILL leaves
+# stale (crawler/resume.py).
+DUPEFILTER_CLASS = "crawler.resume.ResumableDupeFilter"
+SCHEDULER = "crawler.resume.ResumableScheduler"
 EXTENSIONS = {
     "crawler.progress.CrawlProgress": 500,
 }
