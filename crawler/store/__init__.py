@@ -19,6 +19,7 @@ from crawler.store.listings import ListingsMixin, listing_from_row
 from crawler.store.recalls import RecallsMixin
 from crawler.store.review import ReviewMixin
 from crawler.store.runs import RunsMixin
+from crawler.store.schedules import SchedulesMixin
 from crawler.store.schema import migrations
 
 __all__ = ["Store", "StoreError", "listing_from_row"]
@@ -65,7 +66,7 @@ def _exclusive(lock_path: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-class Store(ListingsMixin, FlagsMixin, RunsMixin, RecallsMixin, ReviewMixin):
+class Store(ListingsMixin, FlagsMixin, RunsMixin, RecallsMixin, ReviewMixin, SchedulesMixin):
     """A hazards SQLite database."""
 
     def __init__(self, path: str | Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS):
