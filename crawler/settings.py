@@ -128,3 +128,19 @@ PLAYWRIGHT_SETTINGS = {
     "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 4,
     "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
 }
+
+# --- several crawler processes sharing one crawl (scrapy-redis); see crawler/distributed.py -------
+#: Setting REDIS_URL is the one switch: shared request queue and dupefilter in Redis, items pushed to
+#: a Redis list that `hazards ingest` (the single SQLite writer) consumes.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+HAZARDS_REDIS_PREFIX = os.environ.get("HAZARDS_REDIS_PREFIX", "hazards")
+#: A crawler process closes once the shared queue has been empty this long.
+HAZARDS_REDIS_IDLE_SECONDS = float(os.environ.get("HAZARDS_REDIS_IDLE_SECONDS", "10"))
+if REDIS_URL:
+    SCHEDULER = "scrapy_redis.scheduler.Scheduler"
+    DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
+    SCHEDULER_PERSIST = True  # the first process to finish must not wipe the others' queue
+    SCHEDULER_QUEUE_KEY = HAZARDS_REDIS_PREFIX + ":%(spider)s:requests"
+    SCHEDULER_DUPEFILTER_KEY = HAZARDS_REDIS_PREFIX + ":%(spider)s:dupefilter"
+    ITEM_PIPELINES = {"crawler.distributed.RedisItemPipeline": 300}
+    EXTENSIONS = {**globals().get("EXTENSIONS", {}), "crawler.distributed.SharedQueueIdle": 510}
