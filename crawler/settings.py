@@ -80,16 +80,6 @@ HAZARDS_PROGRESS_INTERVAL = float(os.environ.get("HAZARDS_PROGRESS_INTERVAL", "3
 # stale (crawler/resume.py).
 DUPEFILTER_CLASS = "crawler.resume.ResumableDupeFilter"
 SCHEDULER = "crawler.resume.ResumableScheduler"
-EXTENSIONS = {
-    "crawler.progress.CrawlProgress": 500,
-}
-#: auto (a live line on a terminal, log lines otherwise) | line | log | off; see crawler/progress.py.
-HAZARDS_PROGRESS = os.environ.get("HAZARDS_PROGRESS", "auto")
-HAZARDS_PROGRESS_INTERVAL = float(os.environ.get("HAZARDS_PROGRESS_INTERVAL", "30"))
-# With JOBDIR, resume from what is stored, not from Scrapy's queue files, which a SIGKILL leaves
-# stale (crawler/resume.py).
-DUPEFILTER_CLASS = "crawler.resume.ResumableDupeFilter"
-SCHEDULER = "crawler.resume.ResumableScheduler"
 
 #: The embedded sandbox market is on loopback: no need to be gentle with it.
 SANDBOX_SETTINGS = {
