@@ -66,6 +66,55 @@ def is_placeholder(value: object) -> bool:
     return folded in PLACEHOLDERS or key(folded) in PLACEHOLDERS or not key(folded)
 
 
+
+# --- spelling variants (matching keys) -------------------------------------------------------------
+
+# Hangul loanword spellings shops use interchangeably, replaced inside words (원목블럭 -> 원목블록).
+_HANGUL_VARIANTS = {
+    "블럭": "블록", "악세사리": "액세서리", "악세서리": "액세서리", "액세사리": "액세서리",
+    "케릭터": "캐릭터", "캐랙터": "캐릭터", "스티카": "스티커", "쥬얼리": "주얼리",
+    "매직블럭": "매직블록", "레자": "레더", "가죽": "레더", "킥보오드": "킥보드",
+    "메트": "매트", "퍼즐메트": "퍼즐매트", "쿠숀": "쿠션", "자켓": "재킷", "쟈켓": "재킷", "잠바": "점퍼",
+    "썬글라스": "선글라스", "선그라스": "선글라스", "유모챠": "유모차", "장난감": "완구",
+}
+# English words shops mix into Korean titles, mapped to the Korean spelling recall notices use.
+_ENGLISH_WORDS = {
+    "block": "블록", "blocks": "블록", "lego": "레고", "puzzle": "퍼즐", "slime": "슬라임", "toy": "완구",
+    "toys": "완구", "doll": "인형", "baby": "베이비", "kids": "키즈", "kid": "키즈", "mat": "매트",
+    "car": "카", "set": "세트", "bag": "가방", "backpack": "백팩", "shoes": "신발", "sneakers": "운동화",
+    "umbrella": "우산", "raincoat": "우비", "jacket": "재킷", "jumper": "점퍼", "hairpin": "헤어핀",
+    "necklace": "목걸이", "bracelet": "팔찌", "ring": "반지", "earring": "귀걸이", "earrings": "귀걸이",
+    "sunglasses": "선글라스", "helmet": "헬멧", "stroller": "유모차", "scooter": "킥보드",
+    "kickboard": "킥보드", "bicycle": "자전거", "bike": "자전거", "pencil": "연필", "eraser": "지우개",
+    "case": "케이스", "magnet": "자석", "magnetic": "자석", "clay": "클레이", "stickers": "스티커",
+    "sticker": "스티커", "wooden": "원목", "chess": "체스", "robot": "로봇", "figure": "피규어",
+    "mini": "미니", "pink": "핑크", "blue": "블루", "white": "화이트", "black": "블랙", "red": "레드",
+    "yellow": "옐로우", "green": "그린", "skates": "스케이트", "skate": "스케이트", "rope": "줄넘기",
+    "pacifier": "쪽쪽이", "bottle": "젖병", "teether": "치발기", "bib": "턱받이", "mask": "마스크",
+}
+_ENGLISH_WORD = re.compile(r"[a-z]+")
+_HANGUL_VARIANT = re.compile("|".join(sorted(map(re.escape, _HANGUL_VARIANTS), key=len, reverse=True)))
+
+
+@lru_cache(maxsize=262144)
+def spelling(value: str | None) -> str:
+    """text() with spelling variants folded to one spelling, for matching (not for display).
+
+    Korean shops write loanwords several ways (블록/블럭, 악세사리/액세서리) and mix English words
+    into Korean titles (``원목 block 세트``); both become the spelling recall notices use.
+
+    >>> spelling("원목 BLOCK 블럭 장난감")
+    '원목 블록 블록 완구'
+    """
+    folded = _ENGLISH_WORD.sub(lambda m: _ENGLISH_WORDS.get(m.group(0), m.group(0)), text(value))
+    return _HANGUL_VARIANT.sub(lambda m: _HANGUL_VARIANTS[m.group(0)], folded)
+
+
+@lru_cache(maxsize=262144)
+def spelling_key(value: str | None) -> str:
+    """key() of spelling(): spacing-, case-, width- and spelling-insensitive (``원목 블럭`` == ``원목블록``)."""
+    return key(spelling(value))
+
 # --- prices -----------------------------------------------------------------------------------------
 
 _MANWON = re.compile(r"(\d+(?:\.\d+)?)\s*만(?:\s*(\d+)\s*천)?(?:\s*(\d+))?\s*원?")

@@ -56,6 +56,19 @@ def test_tokens_split_hangul_latin_and_cjk():
     assert normalize.tokens("어린이용 水宝宝 Water-Beads 100g") == ["어린이용", "水", "宝", "宝", "water", "beads", "100g"]
 
 
+def test_spelling_folds_loanword_variants_and_english_words():
+    assert normalize.spelling("원목 BLOCK 블럭 장난감") == "원목 블록 블록 완구"
+    assert normalize.spelling("케릭터 악세사리 Set") == "캐릭터 액세서리 세트"
+    # Only whole English words are mapped; other Latin text is left as text() gives it.
+    assert normalize.spelling("blockbuster Toy-Story") == "blockbuster 완구-story"
+
+
+def test_spelling_key_ignores_spacing_case_width_and_spelling():
+    assert normalize.spelling_key("원목 블럭 놀이 세트") == normalize.spelling_key("원목블록놀이set")
+    assert normalize.spelling_key("ＫＩＤＳ 쥬얼리") == normalize.spelling_key("키즈주얼리")
+    assert normalize.spelling_key(None) == normalize.spelling_key("") == ""
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [

@@ -20,7 +20,6 @@ from rapidfuzz import fuzz, process
 from crawler import normalize
 from crawler.items import Listing, RecallNotice
 from crawler.recalls.importers import company_key, model_candidates
-from crawler.recalls.vocab import title_key
 
 DEFAULT_MIN_SCORE = 70.0
 #: A title-only match on a generic name (``원목체스``) never reaches the default threshold.
@@ -151,7 +150,7 @@ class RecallIndex:
                         brands.add(part_key)
         return _Prepared(
             notice=notice,
-            key=title_key(notice.title),
+            key=normalize.spelling_key(notice.title),
             gtins=frozenset(g for g in notice.gtins if g),
             kcs=frozenset(k.upper() for k in notice.kc_certs if k),
             models=frozenset(m for m in models if m and len(m) >= 3),
@@ -178,7 +177,7 @@ class RecallIndex:
             by_id.update(self._by_kc.get(listing.kc_cert.upper(), ()))
         for model in _listing_models(listing):
             by_id.update(self._by_model.get(model, ()))
-        lkey = title_key(listing.title)
+        lkey = normalize.spelling_key(listing.title)
         arrays = [self._gram_posting[g] for g in grams(lkey) if g in self._gram_posting]
         if not arrays:
             return by_id, set()
@@ -196,7 +195,7 @@ class RecallIndex:
         positions = sorted(by_id | by_title)
         if not positions:
             return []
-        lkey = title_key(listing.title)
+        lkey = normalize.spelling_key(listing.title)
         choices = [self._keys[i] for i in positions]
         partial = process.cdist([lkey], choices, scorer=fuzz.partial_ratio, processor=None)[0]
         plain = process.cdist([lkey], choices, scorer=fuzz.ratio, processor=None)[0]

@@ -24,8 +24,8 @@ from rapidfuzz import fuzz
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
+from crawler.normalize import spelling_key as title_key  # noqa: E402
 from crawler.recalls.importers import load_file  # noqa: E402
-from crawler.recalls.vocab import title_key  # noqa: E402
 
 SOURCE = Path("/work/shared/realdata/safetykorea-recalls/safetykorea_recalls.jsonl")
 OUT = Path(__file__).with_name("eval_pairs.jsonl")
