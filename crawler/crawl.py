@@ -7,6 +7,7 @@ gets one line naming the problem and nothing is written.
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterable
 from contextlib import nullcontext
@@ -40,7 +41,9 @@ class CrawlJob:
 
 def project_settings(db: str | None = None, rules_dir: str | None = None, sandbox: bool = False,
                      overrides: dict[str, Any] | None = None) -> Settings:
-    """The project's Scrapy settings with hazards options applied."""
+    """The project's Scrapy settings with hazards options applied (from any working folder)."""
+    # Without scrapy.cfg in the working folder (cron runs in $HOME) Scrapy would not find the project.
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     settings = get_project_settings()
     if db:
         settings.set("HAZARDS_DB", db, priority="cmdline")
