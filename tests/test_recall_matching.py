@@ -95,3 +95,51 @@ def test_precision_and_recall_on_labelled_pairs(capsys):
     with capsys.disabled():
         print(f"\nrecall matching on {len(pairs)} labelled pairs: precision {precision:.3f}, recall {recall:.3f}")
     assert precision >= 0.9 and recall >= 0.9, misses
+
+
+@pytest.fixture(scope="module")
+def branded() -> RecallIndex:
+    return RecallIndex([
+        RecallNotice(recall_id="safetykorea:11", source="safetykorea", brand="리에티", maker="(주)라티그래",
+                     title="NOI RT7001 C5/FREE / 리에티 주니어 안경 동글이 NOI 6색상 블루라이트차단 RT7001 C5",
+                     model="RT7001", models=["RT7001"], category="안경테(어린이용 안경테 및 선글라스)"),
+        RecallNotice(recall_id="safetykorea:12", source="safetykorea", title="키링", brand="바니랜드",
+                     maker="㈜ 바니랜드", category="기타완구(완구)"),
+        RecallNotice(recall_id="safetykorea:13", source="safetykorea",
+                     title="전자총 / 리얼 무전기가 되는 경찰특공대 세트", brand="미라클토이", maker="㈜세주",
+                     category="작동완구(완구)"),
+        RecallNotice(recall_id="safetykorea:14", source="safetykorea", title="어린이용장신구", brand="성삼",
+                     category="어린이용장신구"),
+        RecallNotice(recall_id="safetykorea:15", source="safetykorea", title="우산", brand="베네통키즈"),
+    ] + [RecallNotice(recall_id=f"safetykorea:{100 + i}", source="safetykorea", title=f"다른 제품 {i}호")
+         for i in range(20)])
+
+
+def test_a_declared_model_written_inside_the_recall_name_is_a_model_match(branded):
+    found = branded.match(listing("리에티 주니어 안경 블루라이트차단 RT 7001 C5", brand="리에티", model="RT7001 C5"))
+    assert ids(found) == ["safetykorea:11"] and found[0].score >= 95
+    assert found[0].evidence["model_in_recall_text"] and "model" in found[0].evidence["matched"]
+    sibling = branded.match(listing("리에티 주니어 안경 RT 7002 C5", brand="리에티", model="RT7002 C5"), min_score=0)
+    assert "model" in sibling[0].evidence["conflicts"] and sibling[0].score < DEFAULT_MIN_SCORE
+
+
+def test_brand_and_the_recall_name_words_match_in_any_order(branded):
+    reordered = branded.match(listing("미라클토이 리얼 무전기 경찰 특공대 세트 전자총 SWAT", brand="미라클토이"))
+    assert ids(reordered) == ["safetykorea:13"] and reordered[0].score >= 80
+    assert reordered[0].evidence["name_coverage"] >= 80
+    other_brand = branded.match(listing("토이킹 리얼 무전기 경찰 특공대 세트 전자총", brand="토이킹"), min_score=0)
+    assert all("name_coverage" not in m.evidence and m.score < 80 for m in other_brand)
+
+
+def test_brand_and_a_generic_recall_name_reach_the_flag_threshold_but_no_more(branded):
+    keyring = branded.match(listing("바니랜드 투명 키링 가방고리 캐릭터 아크릴 키링", brand="바니랜드"))
+    assert ids(keyring) == ["safetykorea:12"] and keyring[0].score == 80.0
+    assert branded.match(listing("투명 키링 가방고리 캐릭터 아크릴 키링", brand="다른회사"), min_score=1) == []
+    assert branded.match(listing("바니랜드 봉제 인형", brand="바니랜드"), min_score=DEFAULT_MIN_SCORE) == []
+
+
+def test_same_brand_other_product_and_category_only_names_stay_unmatched(branded):
+    assert branded.match(listing("베네통키즈 아동 장화 레인부츠 미끄럼방지", brand="베네통키즈")) == []
+    # A notice whose "name" is only its category carries no product name for the brand rule to find.
+    category_only = branded.match(listing("성삼 어린이용장신구 신상", brand="성삼"), min_score=0)
+    assert all("name_coverage" not in m.evidence for m in category_only)

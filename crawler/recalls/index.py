@@ -10,6 +10,7 @@ candidates are scored with rapidfuzz.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,13 @@ MIN_COMMON_DF = 50
 MIN_GRAM_SHARE = 0.3
 #: Shorter recall names count only as a whole-title match, never as a part of a longer title.
 MIN_PARTIAL_KEY = 6
+#: With the brand agreeing, a listing title holding this share (0..100) of the recall name's words
+#: is that product even when the words are reordered or respaced ("경찰특공대 세트 전자총").
+BRAND_NAME_COVERAGE = 80.0
+#: ... but a generic recall name (``키링``, ``기차놀이``) found with its brand scores at most this.
+BRAND_GENERIC_NAME_SCORE = 80.0
+#: A declared model number found in a recall's text (not split out as a model) must be this long.
+MIN_MODEL_IN_TEXT = 5
 
 _PREFIX = re.compile(r"^[A-Z]{2,}")
 _CODE_TITLE = re.compile(r"(?=.*\d)[0-9a-z\-_./]+")
@@ -92,6 +100,10 @@ class _Prepared:
     models: frozenset[str]
     brands: frozenset[str]
     generic: bool
+    #: Spelling-folded word keys of the name; empty when the name is only the category or a code.
+    words: tuple[str, ...]
+    #: Title and model numbers as written (NFKC, upper case), where a declared model is looked up.
+    model_text: str
 
 
 class RecallIndex:
@@ -109,6 +121,7 @@ class RecallIndex:
         self._by_gtin: dict[str, list[int]] = {}
         self._by_kc: dict[str, list[int]] = {}
         self._by_model: dict[str, list[int]] = {}
+        self._by_brand: dict[str, list[int]] = {}
         postings: dict[str, list[int]] = {}
         for i, recall in enumerate(self.recalls):
             for value in recall.gtins:
@@ -117,6 +130,8 @@ class RecallIndex:
                 self._by_kc.setdefault(value, []).append(i)
             for value in recall.models:
                 self._by_model.setdefault(value, []).append(i)
+            for value in recall.brands:
+                self._by_brand.setdefault(value, []).append(i)
             for gram in grams(recall.key):
                 postings.setdefault(gram, []).append(i)
         common = max(MIN_COMMON_DF, int(COMMON_SHARE * len(self.recalls)))
@@ -148,6 +163,9 @@ class RecallIndex:
                     part_key = company_key(part)
                     if len(part_key) >= 2:
                         brands.add(part_key)
+        named = not is_code_title(notice.title) and (
+            not notice.category or normalize.key(notice.title) != normalize.key(notice.category))
+        words = tuple(k for t in normalize.tokens(normalize.spelling(notice.title)) if (k := normalize.key(t)))
         return _Prepared(
             notice=notice,
             key=normalize.spelling_key(notice.title),
@@ -156,6 +174,8 @@ class RecallIndex:
             models=frozenset(m for m in models if m and len(m) >= 3),
             brands=frozenset(brands),
             generic=False,
+            words=words if named else (),
+            model_text=unicodedata.normalize("NFKC", " / ".join([notice.title, *notice.models])).upper(),
         )
 
     def _mark_generic(self, postings: dict[str, list[int]]) -> None:
@@ -177,6 +197,8 @@ class RecallIndex:
             by_id.update(self._by_kc.get(listing.kc_cert.upper(), ()))
         for model in _listing_models(listing):
             by_id.update(self._by_model.get(model, ()))
+        for brand in _listing_brand_keys(listing):
+            by_id.update(self._by_brand.get(brand, ()))
         lkey = normalize.spelling_key(listing.title)
         arrays = [self._gram_posting[g] for g in grams(lkey) if g in self._gram_posting]
         if not arrays:
@@ -228,6 +250,10 @@ class RecallIndex:
         elif ctx.kc and recall.kcs:
             conflicts.append("kc_cert")
         model_hit = sorted(ctx.models & recall.models)
+        if not model_hit and ctx.model_pattern and ctx.model_pattern.search(recall.model_text):
+            # The recall writes the model inside its name ("NOI RT7001 C5/FREE") or beside a label.
+            model_hit = [ctx.declared_model]
+            evidence["model_in_recall_text"] = True
         if model_hit:
             matched.append("model")
             evidence["model"] = model_hit[0]
@@ -239,9 +265,14 @@ class RecallIndex:
         elif brand is False:
             conflicts.append("brand")
         text_score = title_score
+        named = 0.0
         if brand:
             text_score = min(100.0, text_score + 10.0)
-        if recall.generic and not id_score:
+            named = name_coverage(recall.words, ctx.title_key)
+        if named >= BRAND_NAME_COVERAGE:
+            evidence["name_coverage"] = round(named, 1)
+            text_score = max(text_score, min(named, BRAND_GENERIC_NAME_SCORE) if recall.generic else named)
+        elif recall.generic and not id_score:
             text_score = min(text_score, GENERIC_TITLE_CAP)
             evidence["generic_title"] = True
         if title_score >= 80:
@@ -263,6 +294,7 @@ class _ListingContext:
         self.gtin = listing.gtin
         self.kc = listing.kc_cert.upper() if listing.kc_cert else None
         self.declared_model = normalize.model_key(listing.model) if listing.model else None
+        self.model_pattern = _model_pattern(self.declared_model)
         self.models = _listing_models(listing)
         known = listing.brand and not normalize.is_placeholder(listing.brand)
         self.brand = company_key(listing.brand) if known else ""
@@ -273,6 +305,40 @@ def _listing_models(listing: Listing) -> set[str]:
     models = {normalize.model_key(listing.model)} if listing.model else set()
     models.update(normalize.model_key(m) for m in model_candidates(listing.title))
     return {m for m in models if m and len(m) >= 3}
+
+
+def _listing_brand_keys(listing: Listing) -> set[str]:
+    """Brand blocking keys of a listing: its brand (and bracketed spellings) and its title words."""
+    names = [listing.brand] if listing.brand and not normalize.is_placeholder(listing.brand) else []
+    parts = [p for name in names for p in re.split(r"[()\[\]/]", name)]
+    keys = {company_key(p) for p in [*names, *parts, *normalize.tokens(listing.title)]}
+    return {k for k in keys if len(k) >= 2}
+
+
+def name_coverage(words: tuple[str, ...], listing_key: str) -> float:
+    """Share (0..100) of a recall name's characters whose words the listing title contains.
+
+    Words are compared in any order and spacing (``경찰특공대`` in ``…경찰특공대세트…``); words of
+    three or more characters may match partially (``무전기가`` ~ ``무전기``), shorter ones only whole.
+    """
+    total = sum(len(w) for w in words)
+    if not total or not listing_key:
+        return 0.0
+    found = 0.0
+    for word in words:
+        if word in listing_key:
+            found += len(word)
+        elif len(word) >= 3:
+            found += len(word) * fuzz.partial_ratio(word, listing_key) / 100.0
+    return 100.0 * found / total
+
+
+def _model_pattern(model: str | None) -> re.Pattern[str] | None:
+    """A declared model number as a pattern with free separators, bounded by non-alphanumerics."""
+    if not model or len(model) < MIN_MODEL_IN_TEXT or not (re.search(r"\d", model) or len(model) >= 8):
+        return None
+    body = r"[\s\-_./·:]*".join(map(re.escape, model))
+    return re.compile(rf"(?<![0-9A-Z]){body}(?![0-9A-Z])")
 
 
 def _brand_agreement(recall: _Prepared, ctx: _ListingContext) -> bool | None:
