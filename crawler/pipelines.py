@@ -173,6 +173,7 @@ def crawl_summary(stats: dict[str, Any], seconds: float) -> dict[str, Any]:
         "malformed": malformed,
         "charset_fixed": stats.get("hazards/charset_fixed", 0),
         "retries_gave_up": stats.get("retry/max_reached", 0),
+        "spider_exceptions": sum(v for k, v in stats.items() if k.startswith("spider_exceptions/")),
         "retry_backoff_seconds": round(stats.get("retry/backoff_seconds", 0), 2),
         "offsite": stats.get("offsite/filtered", 0),
         "robots_forbidden": stats.get("robotstxt/forbidden", 0),

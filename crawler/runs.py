@@ -25,9 +25,9 @@ def judge_run(summary: dict[str, Any], finish_reason: str, previous: dict[str, A
     if items == 0:
         reasons.append("stored no items")
     requests = max(summary.get("requests", 0), 1)
-    failures = summary.get("errors", 0) + sum(
-        count for status, count in summary.get("http_errors", {}).items() if status.startswith("5")
-    )
+    # Only failures that stayed failures count: a 5xx or a reset that a retry recovered is not one.
+    failures = (summary.get("retries_gave_up", 0) + sum(summary.get("failed", {}).values())
+                + summary.get("spider_exceptions", 0))
     threshold = settings.getfloat("HAZARDS_SUSPECT_ERROR_RATE", 0.2)
     if failures / requests > threshold:
         reasons.append(f"{failures} of {requests} requests failed (more than {threshold:.0%})")

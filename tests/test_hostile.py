@@ -156,9 +156,25 @@ def test_importer_quarantines_malformed_records_and_keeps_the_rest(tmp_path):
     assert sqlite3.connect(tmp_path / "r.db").execute("select count(*) from recalls").fetchone()[0] == 2
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the structural guard misses overlapping alternatives "
-                   "inside a repeat, e.g. (a|aa)*b, which backtracks exponentially; there is no time guard")
-def test_overlapping_alternation_in_a_repeat_is_rejected(tmp_path):
-    folder = rule_dir(tmp_path, ("    - pattern: '", "    - pattern: '(a|aa)*b|"))
-    with pytest.raises(RuleFileError):
-        load_rules(folder)
+def _detect_in_thread(detector, listing, seconds: float = 20.0):
+    """Run detection in a thread so a backtracking regex fails the test instead of hanging it."""
+    import threading
+
+    result: list = []
+    worker = threading.Thread(target=lambda: result.append(detector.detect(listing)), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), "detection did not finish: a pattern backtracked without limit"
+    return result[0]
+
+
+@pytest.mark.parametrize("pattern", ["(a|aa)*b", "(.*a){12}b"])
+def test_backtracking_patterns_cannot_hang_detection_on_long_hostile_text(tmp_path, pattern):
+    from crawler.detect import Detector
+    from crawler.items import Listing
+
+    folder = rule_dir(tmp_path, ("    - pattern: '", f"    - pattern: '{pattern}|"))
+    detector = Detector(load_rules(folder))
+    hostile = Listing.from_raw({"site": "x", "listing_id": "1", "url": "http://x/1", "title": "어린이 장난감",
+                                "description": "a" * 20000 + "!"})
+    assert _detect_in_thread(detector, hostile) == []

@@ -113,3 +113,26 @@ def test_list_flags_filters_are_parameters_not_sql(store):
     assert store.list_flags(site="'; DROP TABLE flags; --") == []
     assert len(store.list_flags(text="수정토")) == 1
     assert "flags" in store.db.table_names()
+
+
+def _judge(summary, previous=None):
+    from scrapy.settings import Settings
+
+    from crawler.runs import judge_run
+
+    return judge_run(summary, "finished", previous, Settings({"HAZARDS_SUSPECT_ERROR_RATE": 0.2,
+                                                              "HAZARDS_SUSPECT_DROP_RATIO": 0.5}))
+
+
+def test_a_run_that_recovered_from_5xx_is_ok_but_one_that_gave_up_is_suspect():
+    recovered = {"items": 10, "requests": 20, "http_errors": {"503": 8}, "retries": 8, "retries_gave_up": 0}
+    assert _judge(recovered) == ("ok", [])
+    gave_up = {**recovered, "retries_gave_up": 6}
+    status, reasons = _judge(gave_up)
+    assert status == "suspect" and "6 of 20 requests failed" in reasons[0]
+
+
+def test_empty_runs_and_sharp_drops_are_suspect():
+    assert _judge({"items": 0, "requests": 5})[0] == "suspect"
+    status, reasons = _judge({"items": 10, "requests": 30}, {"id": 7, "status": "ok", "items": 100})
+    assert status == "suspect" and "items fell from 100 (run 7) to 10" in reasons[0]

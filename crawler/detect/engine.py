@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from crawler import normalize
 from crawler.detect import audience as audience_mod
-from crawler.detect.models import Attribute, Condition, Rule, When, check_pattern
+from crawler.detect.models import PATTERN_TIMEOUT, Attribute, Condition, Rule, When, check_pattern
 from crawler.items import Listing
 
 #: Latin words this short (after removing spaces) only match as whole words: "pvc" not in "upvc".
@@ -234,9 +234,13 @@ class Pattern(Node):
         self.regex = check_pattern(pattern)
 
     def evaluate(self, ctx: Context, trace: Trace | None = None, depth: int = 0) -> Result:
-        found = self.regex.search(ctx.text(self.fields))
+        try:
+            found = self.regex.search(ctx.text(self.fields), timeout=PATTERN_TIMEOUT)
+            timed_out = False
+        except TimeoutError:
+            found, timed_out = None, True
         if trace is not None:
-            shown = f"matched {found.group(0)!r}" if found else "no match"
+            shown = f"matched {found.group(0)!r}" if found else ("timed out: no match" if timed_out else "no match")
             trace.append((depth, f"{_mark(bool(found))} pattern /{self.pattern}/: {shown}"))
         if not found:
             return NO

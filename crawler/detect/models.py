@@ -11,12 +11,15 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
+import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from crawler import normalize
 
 #: Longest regular expression a rule may contain; longer ones are usually a sign of a word list.
 MAX_PATTERN_LENGTH = 300
+#: Seconds one pattern may spend on one listing's text; past it the pattern counts as not matching.
+PATTERN_TIMEOUT = 0.1
 
 Status = Literal["experimental", "test", "stable"]
 Severity = Literal["critical", "high", "medium", "low"]
@@ -255,16 +258,21 @@ Condition.model_rebuild()
 # --- regex guard --------------------------------------------------------------------------------------
 
 
-def check_pattern(value: str) -> re.Pattern[str]:
-    """Compile a rule pattern, rejecting ones that are too long or may backtrack catastrophically."""
+def check_pattern(value: str) -> regex.Pattern:
+    """Compile a rule pattern, rejecting ones that are too long or may backtrack catastrophically.
+
+    Patterns run on the ``regex`` engine, which sidesteps most backtracking blow-ups such as
+    ``(a|aa)*b`` and takes a timeout for the rest (see :data:`PATTERN_TIMEOUT`).
+    """
     if len(value) > MAX_PATTERN_LENGTH:
         raise ValueError(
             f"the pattern is {len(value)} characters long (limit {MAX_PATTERN_LENGTH}); "
             "split it into several rules or use a word list"
         )
     try:
-        compiled = re.compile(value)
-    except re.error as err:
+        re.compile(value)  # rule authors write Python's syntax; reject what it rejects
+        compiled = regex.compile(value)
+    except (re.error, regex.error) as err:
         raise ValueError(f"the pattern is not a valid regular expression ({err}); fix the pattern") from None
     from re import _parser  # the stdlib parser is the only way to see the pattern's structure
 
