@@ -51,3 +51,14 @@ def one_line_errors(*errors: type[Exception]):
         return inner
 
     return wrap
+
+
+def key_value_pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    """Click callback for repeatable NAME=VALUE options (-a spider arguments, -s settings)."""
+    pairs = {}
+    for value in values:
+        name, sep, arg = value.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{value!r} is not NAME=VALUE", param=param)
+        pairs[name] = arg
+    return pairs

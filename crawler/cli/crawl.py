@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from crawler.cli import main
-from crawler.cli._options import db_option, one_line_errors, rules_option
+from crawler.cli._options import db_option, key_value_pairs, one_line_errors, rules_option
 from crawler.crawl import CrawlError, CrawlJob, project_settings, run
 from crawler.detect import RuleFileError
 from crawler.store import StoreError
@@ -32,23 +32,13 @@ def demo(db: str, rules_dir: str | None) -> None:
     click.echo(run_demo(db, rules_dir))
 
 
-def _pairs(ctx, param, values):
-    pairs = {}
-    for value in values:
-        name, sep, arg = value.partition("=")
-        if not sep or not name:
-            raise click.BadParameter(f"{value!r} is not NAME=VALUE", param=param)
-        pairs[name] = arg
-    return pairs
-
-
 @main.command()
 @click.argument("spider")
 @click.option("--base-url", help="Crawl this host instead of the sandbox market (a permitted site).")
 @click.option("--start-url", help="Start page for the structured spider.")
-@click.option("-a", "spider_args", multiple=True, callback=_pairs, metavar="NAME=VALUE",
+@click.option("-a", "spider_args", multiple=True, callback=key_value_pairs, metavar="NAME=VALUE",
               help="Extra spider argument (repeatable).")
-@click.option("-s", "setting_overrides", multiple=True, callback=_pairs, metavar="NAME=VALUE",
+@click.option("-s", "setting_overrides", multiple=True, callback=key_value_pairs, metavar="NAME=VALUE",
               help="Override a Scrapy/hazards setting for this crawl (repeatable), e.g. -s DOWNLOAD_TIMEOUT=10.")
 @click.option("--jobdir", type=click.Path(file_okay=False), help="Keep crawl state here so a killed crawl resumes.")
 @click.option("--sandbox-size", type=click.IntRange(min=1), help="Serve a generated sandbox catalog of N listings.")

@@ -11,7 +11,7 @@ from datetime import datetime
 import click
 
 from crawler.cli import main
-from crawler.cli._options import db_option, open_store
+from crawler.cli._options import db_option, key_value_pairs, open_store
 from crawler.output import render
 from crawler.schedule import (
     Cron,
@@ -31,16 +31,6 @@ EXIT_SUSPECT = 3
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 LIST_COLUMNS = ("name", "spider", "when", "args", "next_due", "running", "last_run_id", "last_status",
                 "last_started")
-
-
-def _pairs(ctx, param, values):
-    pairs = {}
-    for value in values:
-        name, sep, arg = value.partition("=")
-        if not sep or not name:
-            raise click.BadParameter(f"{value!r} is not NAME=VALUE", param=param)
-        pairs[name] = arg
-    return pairs
 
 
 def _local(text: str | None) -> str:
@@ -66,7 +56,7 @@ def schedule() -> None:
 @click.option("--spider", required=True, help="Spider to run, e.g. coupang (see hazards crawl --help).")
 @click.option("--every", help="Interval: 30m, 6h, 1d, 1w or 1h30m (first run at once).")
 @click.option("--cron", "cron", help='Cron expression in local time, e.g. "0 2 * * *" (02:00 daily).')
-@click.option("-a", "spider_args", multiple=True, callback=_pairs, metavar="NAME=VALUE",
+@click.option("-a", "spider_args", multiple=True, callback=key_value_pairs, metavar="NAME=VALUE",
               help="Spider argument (repeatable), e.g. -a base_url=https://shop.example.kr.")
 @db_option
 def add(name: str, spider: str, every: str | None, cron: str | None, spider_args: dict, db: str) -> None:
