@@ -25,14 +25,19 @@ from crawler.recalls.importers import company_key, model_candidates
 DEFAULT_MIN_SCORE = 70.0
 #: A title-only match on a generic name (``원목체스``) never reaches the default threshold.
 GENERIC_TITLE_CAP = 60.0
-#: Candidates kept per listing after blocking, ranked by shared rare trigrams.
-MAX_CANDIDATES = 40
-#: A trigram found in more than this share of recall titles (and at least MIN_COMMON_DF) is not
-#: used for blocking: it would make every recall a candidate.
+#: Candidates kept per listing after blocking, ranked by the share of their trigrams the title shares.
+MAX_CANDIDATES = 400
+#: A trigram found in more than this share of recall titles (and at least MIN_COMMON_DF) makes a
+#: title generic (see _mark_generic).
 COMMON_SHARE = 0.02
 MIN_COMMON_DF = 50
+#: Trigrams found in more than this share of recall titles are not used for blocking (1.0: all are).
+#: Lowering it to COMMON_SHARE makes matching ~2x faster but misses ~5 % of the pairs brute force
+#: scores 70-80 (a short name aligned inside a long title through common trigrams).
+BLOCKING_COMMON_SHARE = 1.0
 #: A candidate must share at least this share of its title trigrams with the listing title.
-MIN_GRAM_SHARE = 0.3
+#: 0.1 finds 99.3-99.6 % of brute-force title pairs >= 70 (bench/matching/README.md); 0.3 found 91-93 %.
+MIN_GRAM_SHARE = 0.1
 #: Shorter recall names count only as a whole-title match, never as a part of a longer title.
 MIN_PARTIAL_KEY = 6
 #: With the brand agreeing, a listing title holding this share (0..100) of the recall name's words
@@ -134,7 +139,7 @@ class RecallIndex:
                 self._by_brand.setdefault(value, []).append(i)
             for gram in grams(recall.key):
                 postings.setdefault(gram, []).append(i)
-        common = max(MIN_COMMON_DF, int(COMMON_SHARE * len(self.recalls)))
+        common = max(MIN_COMMON_DF, int(BLOCKING_COMMON_SHARE * len(self.recalls)))
         self._gram_posting = {
             g: np.asarray(ids, dtype=np.int32) for g, ids in postings.items() if len(ids) <= common
         }
@@ -225,7 +230,13 @@ class RecallIndex:
         context = _ListingContext(listing, lkey)
         found = []
         for position, title_score in zip(positions, titles.tolist(), strict=True):
-            match = self._score(self.recalls[position], context, title_score)
+            recall = self.recalls[position]
+            # Without identifier, brand or declared-model evidence a candidate scores at most its
+            # title score: skip the detailed scoring of those that cannot reach min_score.
+            if (title_score < min_score and position not in by_id and not context.model_pattern
+                    and not _brand_agreement(recall, context)):
+                continue
+            match = self._score(recall, context, title_score)
             if match.score >= min_score:
                 found.append(match)
         found.sort(key=lambda m: (-m.score, m.recall_id))
