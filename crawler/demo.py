@@ -70,7 +70,7 @@ def summary(store: Store, db: str) -> str:
     if runs:
         lines += ["", "Runs needing attention:"]
         lines += [f"  run {r['id']} {r['name']}: {r['status']}" for r in runs]
-    lines += ["", "Try these in sqlite3 (sqlite3 " + db + "):"]
+    lines += ["", f'Try these in sqlite3 (sqlite3 -cmd ".timeout 5000" {db}):']
     for title, sql in EXAMPLE_QUERIES:
         lines += [f"  -- {title}", f"  {sql}"]
     return "\n".join(lines)

@@ -72,7 +72,10 @@ class Reviewer(threading.Thread):
                     conn.execute(sql).fetchall()
                     conn.close()
                     if SQLITE3 and self.reads % 10 == 0:
-                        proc = subprocess.run([SQLITE3, "-readonly", str(self.db), sql], capture_output=True, text=True)
+                        # As the README tells reviewers: the shell has no busy timeout of its own, and the first
+                        # process to open the db after the SIGKILL holds a lock while it recovers the WAL.
+                        proc = subprocess.run([SQLITE3, "-readonly", "-cmd", ".timeout 5000", str(self.db), sql],
+                                              capture_output=True, text=True)
                         if proc.returncode or proc.stderr:
                             self.errors.append(f"sqlite3 CLI: {proc.stderr.strip()}")
                     self.reads += 1
