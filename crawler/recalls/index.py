@@ -1,9 +1,10 @@
 """The recall match index: which recalls does a listing look like, how strongly, and why.
 
-Evidence, strongest first: GTIN, KC certificate number, brand + model number, then fuzzy title
-similarity. Conflicting identifiers (another KC number, another model of the same series, another
-brand) subtract. Cost grows with candidates, not listings x recalls: recalls are blocked by
-identifier dictionaries and by the rare character trigrams of their title keys, and only those
+Evidence, strongest first: GTIN, KC certificate number, brand + model number, brand + the words
+of the recall's name, then fuzzy title similarity. Conflicting identifiers (another KC number,
+another model of the same series, another brand) subtract. Cost grows with candidates, not
+listings x recalls: recalls are blocked by identifier and brand dictionaries and by the character
+trigrams their title keys share with the listing title (ranked by shared share), and only those
 candidates are scored with rapidfuzz.
 """
 
@@ -32,8 +33,8 @@ MAX_CANDIDATES = 400
 COMMON_SHARE = 0.02
 MIN_COMMON_DF = 50
 #: Trigrams found in more than this share of recall titles are not used for blocking (1.0: all are).
-#: Lowering it to COMMON_SHARE makes matching ~2x faster but misses ~5 % of the pairs brute force
-#: scores 70-80 (a short name aligned inside a long title through common trigrams).
+#: Lowering it skips long postings (faster) but loses pairs that share only common trigrams
+#: (tuning figures in bench/matching/README.md).
 BLOCKING_COMMON_SHARE = 1.0
 #: A candidate must share at least this share of its title trigrams with the listing title.
 #: 0.1 finds 99.3-99.6 % of brute-force title pairs >= 70 (bench/matching/README.md); 0.3 found 91-93 %.
