@@ -98,6 +98,11 @@ class Skin:
             if lid in self.by_id:
                 raise ValueError(f"{self.name}: listing id {lid} of {entry['id']} collides")
             self.by_id[lid] = entry
+        # Category pages are served from this index: scanning a 20k-entry catalog per page would make
+        # the fixture, not the crawler, the bottleneck of a benchmark.
+        self.by_slug: dict[str, list[tuple[str, dict]]] = {"all": list(self.by_id.items())}
+        for lid, entry in self.by_id.items():
+            self.by_slug.setdefault(category_slug(entry), []).append((lid, entry))
         slugs = sorted({category_slug(e) for e in self.entries})
         self.slugs = ["all", *slugs]
         self.by_code = {self.category_code(s): s for s in self.slugs}
@@ -147,11 +152,8 @@ class Skin:
 
     def live(self, slug: str) -> list[tuple[str, dict]]:
         """(listing id, entry) pairs shown on a category, removed listings left out, catalog order."""
-        return [
-            (lid, e)
-            for lid, e in self.by_id.items()
-            if lid not in self.removed and (slug == "all" or category_slug(e) == slug)
-        ]
+        entries = self.by_slug.get(slug, [])
+        return [(lid, e) for lid, e in entries if lid not in self.removed] if self.removed else list(entries)
 
     def paginate(self, items: list, page: int) -> tuple[list, int]:
         """(items on 1-based page, number of pages)."""
