@@ -106,7 +106,7 @@ def run(jobs: list[CrawlJob], settings: Settings, sandbox_size: int | None = Non
     needs_sandbox = any(j.spider != "structured" and not j.args.get("base_url") for j in jobs)
     market = _market(sandbox_size) if needs_sandbox else nullcontext()
     with market as started:
-        process = CrawlerProcess(settings, install_root_handler=True)
+        process = CrawlerProcess(settings)
         crawlers = []
         for job in jobs:
             args = dict(job.args)

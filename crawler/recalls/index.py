@@ -10,6 +10,7 @@ candidates are scored with rapidfuzz.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -232,10 +233,10 @@ class RecallIndex:
         found = []
         for position, title_score in zip(positions, titles.tolist(), strict=True):
             recall = self.recalls[position]
-            # Without identifier, brand or declared-model evidence a candidate scores at most its
-            # title score: skip the detailed scoring of those that cannot reach min_score.
-            if (title_score < min_score and position not in by_id and not context.model_pattern
-                    and not _brand_agreement(recall, context)):
+            # Without identifier, brand or model evidence a candidate scores at most its title
+            # score: skip the detailed scoring of those that cannot reach min_score.
+            if (title_score < min_score and position not in by_id and not _brand_agreement(recall, context)
+                    and not _model_hit_possible(recall, context)):
                 continue
             match = self._score(recall, context, title_score)
             if match.score >= min_score:
@@ -345,12 +346,20 @@ def name_coverage(words: tuple[str, ...], listing_key: str) -> float:
     return 100.0 * found / total
 
 
+@functools.lru_cache(maxsize=8192)  # one compile per distinct model, not per listing
 def _model_pattern(model: str | None) -> re.Pattern[str] | None:
     """A declared model number as a pattern with free separators, bounded by non-alphanumerics."""
     if not model or len(model) < MIN_MODEL_IN_TEXT or not (re.search(r"\d", model) or len(model) >= 8):
         return None
     body = r"[\s\-_./·:]*".join(map(re.escape, model))
     return re.compile(rf"(?<![0-9A-Z]){body}(?![0-9A-Z])")
+
+
+def _model_hit_possible(recall: _Prepared, ctx: _ListingContext) -> bool:
+    """Whether the listing's model numbers could match this recall (the model evidence of _score)."""
+    if ctx.models & recall.models:
+        return True
+    return bool(ctx.model_pattern and ctx.model_pattern.search(recall.model_text))
 
 
 def _brand_agreement(recall: _Prepared, ctx: _ListingContext) -> bool | None:
