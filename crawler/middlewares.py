@@ -18,13 +18,14 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.utils.asyncio import sleep
 
-_MARKERS = {
-    "cdn_denied": re.compile(r"access denied|you don't have permission to access|attention required|"
-                             r"request blocked|errors\.edgesuite\.net", re.I),
-    "captcha": re.compile(r"captcha|보안\s*문자|로봇이 아닙니다|are you a robot|unusual traffic|slide to verify|"
-                          r"验证码|人机验证", re.I),
-    "login_wall": re.compile(r"로그인이 필요|로그인 후 이용|please (?:log|sign) in|login required|请登录", re.I),
-}
+# One pass over the page finds whichever marker comes first; the group name is the reason.
+_MARKERS = re.compile(
+    r"(?P<cdn_denied>access denied|you don't have permission to access|attention required|request blocked"
+    r"|errors\.edgesuite\.net)"
+    r"|(?P<captcha>captcha|보안\s*문자|로봇이 아닙니다|are you a robot|unusual traffic|slide to verify|验证码|人机验证)"
+    r"|(?P<login_wall>로그인이 필요|로그인 후 이용|please (?:log|sign) in|login required|请登录)",
+    re.I,
+)
 _SUSPECT_STATUS = {401, 403, 429, 503}
 _SMALL_PAGE = 30_000
 
@@ -37,10 +38,9 @@ def blocked_reason(response: Response) -> str | None:
         return None
     if response.status not in _SUSPECT_STATUS and len(response.body) > _SMALL_PAGE:
         return None
-    head = response.text[:20_000]
-    for reason, pattern in _MARKERS.items():
-        if pattern.search(head):
-            return reason
+    found = _MARKERS.search(response.text, 0, 20_000)
+    if found:
+        return found.lastgroup
     if response.status in (401, 403):
         return "forbidden"
     return None
