@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from crawler.cli import main
-from crawler.cli._options import db_option, key_value_pairs, one_line_errors, rules_option
+from crawler.cli._options import db_option, key_value_pairs, one_line_errors, open_store, rules_option
 from crawler.crawl import CrawlError, CrawlJob, project_settings, run
 from crawler.detect import RuleFileError
 from crawler.store import StoreError
@@ -67,12 +67,16 @@ def crawl(spider: str, base_url: str | None, start_url: str | None, spider_args:
     overrides = {**setting_overrides, **({"JOBDIR": jobdir} if jobdir else {})}
     settings = project_settings(db=db, rules_dir=rules_dir, sandbox=sandbox, overrides=overrides)
     stats = run([CrawlJob(spider, args)], settings, sandbox_size=sandbox_size)
-    for name, values in stats.items():
-        click.echo(
-            f"{name}: {values.get('hazards/listings', 0)} listings, {values.get('hazards/hits', 0)} flags, "
-            f"{values.get('hazards/blocked', 0)} blocked pages, run {values.get('hazards/run_id')} "
-            f"({values.get('finish_reason')})"
-        )
+    with open_store(db) as store:
+        for name, values in stats.items():
+            run_row = store.get_run(values.get("hazards/run_id")) if values.get("hazards/run_id") else None
+            status = run_row["status"] if run_row else values.get("finish_reason")
+            recalls = values.get("hazards/recalls", 0)
+            stored = f"{recalls} recall notices" if recalls else f"{values.get('hazards/listings', 0)} listings"
+            click.echo(f"{name}: run {values.get('hazards/run_id')} {status}: {stored}, "
+                       f"{values.get('hazards/hits', 0)} flags, {values.get('hazards/blocked', 0)} blocked pages")
+            for reason in (run_row or {}).get("stats", {}).get("suspect_reasons") or []:
+                click.echo(f"  suspect: {reason}")
 
 
 @main.group()
