@@ -35,6 +35,9 @@ GOLDEN_PAGES = (
     ("temu_kr", "product_discount_options_notice", "c016"),
     ("temu_kr", "product_placeholder_kc", "c002"),
     ("temu_kr", "product_no_discount", "c012"),
+    ("recalls_kr", "list_page1", "/recall/list?page=1"),
+    ("recalls_kr", "detail_br_cert_tail_barcode", "/recall/detail?recallUid=10018626"),
+    ("recalls_kr", "detail_labels_placeholders", "/recall/detail?recallUid=10022168"),
 )
 
 
