@@ -223,43 +223,9 @@ def run_child(argv: list[str], poll_tree: bool = False) -> dict:
     return result
 
 
-def child_serve(args: argparse.Namespace) -> None:
-    """Serve the sandbox market like ``hazards sandbox serve``, with category pages from an index.
-
-    ``Skin.live(slug)`` scans the site's whole catalog slice on every category page (~45 ms at 21k
-    listings, ~2,800 category pages per elevenst crawl: about two CPU-minutes of server time on a
-    2-core machine the crawler shares). Indexing by category once keeps the fixture out of the way
-    of what is measured; the pages served are byte-identical.
-    """
-    import signal
-
-    from crawler.sandbox import SandboxMarket
-    from crawler.sandbox.catalog import category_slug
-
-    market = SandboxMarket(size=args.size, seed=args.seed, sites=args.sites).start(0)
-    for site, skin in market.skins.items():
-        if site != "recalls_kr":
-            by_slug: dict[str, list] = {"all": list(skin.by_id.items())}
-            for lid, entry in skin.by_id.items():
-                by_slug.setdefault(category_slug(entry), []).append((lid, entry))
-
-            def live(slug, skin=skin, by_slug=by_slug):
-                entries = by_slug.get(slug, [])
-                return [(lid, e) for lid, e in entries if lid not in skin.removed] if skin.removed else entries
-
-            skin.live = live
-    for site, url in market.urls.items():
-        print(f"{site}\t{url}", flush=True)
-    signal.sigwait({signal.SIGTERM, signal.SIGINT})
-    market.stop()
-
-
-def start_market(size: int, seed: int, sites: list[str], plain: bool) -> tuple[subprocess.Popen, dict[str, str]]:
+def start_market(size: int, seed: int, sites: list[str]) -> tuple[subprocess.Popen, dict[str, str]]:
     """The sandbox market in its own process (so it does not share the crawler's GIL)."""
-    if plain:
-        argv = [HAZARDS, "sandbox", "serve", "--port", "0", "--size", str(size), "--seed", str(seed)]
-    else:
-        argv = [sys.executable, __file__, "_serve", "--size", str(size), "--seed", str(seed)]
+    argv = [HAZARDS, "sandbox", "serve", "--port", "0", "--size", str(size), "--seed", str(seed)]
     for site in sites:
         argv += ["--site", site]
     proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -301,7 +267,7 @@ def parent(args: argparse.Namespace) -> None:
     print("machine:", " ".join(f"{k}={v}" for k, v in info.items()), flush=True)
     sites = [args.site] + ([args.render_site] if args.render_pages else [])
     t = time.monotonic()
-    market, urls = start_market(args.size, args.seed, sites, args.plain_sandbox)
+    market, urls = start_market(args.size, args.seed, sites)
     print(f"sandbox market: catalog of {args.size} entries, up in {time.monotonic() - t:.1f} s", flush=True)
     results: dict = {"machine": info, "args": vars(args), "crawls": [], "render": None}
     try:
@@ -376,17 +342,6 @@ def summarise(results: dict) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] == "_serve":
-        p = argparse.ArgumentParser()
-        p.add_argument("cmd")
-        p.add_argument("--size", type=int, required=True)
-        p.add_argument("--seed", type=int, default=0)
-        p.add_argument("--site", action="append", dest="sites", required=True)
-        import signal
-
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
-        child_serve(p.parse_args(argv))
-        return
     if argv and argv[0] in ("_crawl", "_render"):
         p = argparse.ArgumentParser()
         p.add_argument("cmd")
@@ -407,8 +362,6 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--repeats", type=int, default=2, help="bare/full pairs, alternated (default 2)")
     p.add_argument("--render-site", default="aliexpress_kr", choices=("aliexpress_kr", "temu_kr"))
     p.add_argument("--render-pages", type=int, default=60, help="category pages to render (0: skip)")
-    p.add_argument("--plain-sandbox", action="store_true",
-                   help="serve with `hazards sandbox serve` as is (category pages scan the whole catalog)")
     p.add_argument("--profile", help="also run one full crawl under cProfile and write the stats here")
     p.add_argument("--out", help="write every figure as JSON here")
     parent(p.parse_args(argv))
