@@ -58,7 +58,7 @@ LOG_LEVEL = os.environ.get("HAZARDS_LOG_LEVEL", "INFO")
 HTTPCACHE_ENABLED = os.environ.get("HAZARDS_HTTPCACHE", "") not in ("", "0")
 HTTPCACHE_DIR = os.environ.get("HAZARDS_HTTPCACHE_DIR", "httpcache")
 HTTPCACHE_EXPIRATION_SECS = 0
-HTTPCACHE_POLICY = "scrapy.extensions.httpcache.DummyPolicy"
+HTTPCACHE_POLICY = "crawler.httpcache.EvidencePolicy"
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
