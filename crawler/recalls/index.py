@@ -10,7 +10,6 @@ candidates are scored with rapidfuzz.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -110,7 +109,7 @@ class _Prepared:
     #: Spelling-folded word keys of the name; empty when the name is only the category or a code.
     words: tuple[str, ...]
     #: Title and model numbers as written (NFKC, upper case), where a declared model is looked up.
-    model_text: str
+    model_text: _ModelText
 
 
 class RecallIndex:
@@ -182,7 +181,7 @@ class RecallIndex:
             brands=frozenset(brands),
             generic=False,
             words=words if named else (),
-            model_text=unicodedata.normalize("NFKC", " / ".join([notice.title, *notice.models])).upper(),
+            model_text=_ModelText(unicodedata.normalize("NFKC", " / ".join([notice.title, *notice.models])).upper()),
         )
 
     def _mark_generic(self, postings: dict[str, list[int]]) -> None:
@@ -263,7 +262,7 @@ class RecallIndex:
         elif ctx.kc and recall.kcs:
             conflicts.append("kc_cert")
         model_hit = sorted(ctx.models & recall.models)
-        if not model_hit and ctx.model_pattern and ctx.model_pattern.search(recall.model_text):
+        if not model_hit and ctx.searchable_model and recall.model_text.contains(ctx.searchable_model):
             # The recall writes the model inside its name ("NOI RT7001 C5/FREE") or beside a label.
             model_hit = [ctx.declared_model]
             evidence["model_in_recall_text"] = True
@@ -307,7 +306,7 @@ class _ListingContext:
         self.gtin = listing.gtin
         self.kc = listing.kc_cert.upper() if listing.kc_cert else None
         self.declared_model = normalize.model_key(listing.model) if listing.model else None
-        self.model_pattern = _model_pattern(self.declared_model)
+        self.searchable_model = self.declared_model if _searchable_model(self.declared_model) else None
         self.models = _listing_models(listing)
         known = listing.brand and not normalize.is_placeholder(listing.brand)
         self.brand = company_key(listing.brand) if known else ""
@@ -346,20 +345,49 @@ def name_coverage(words: tuple[str, ...], listing_key: str) -> float:
     return 100.0 * found / total
 
 
-@functools.lru_cache(maxsize=8192)  # one compile per distinct model, not per listing
-def _model_pattern(model: str | None) -> re.Pattern[str] | None:
-    """A declared model number as a pattern with free separators, bounded by non-alphanumerics."""
-    if not model or len(model) < MIN_MODEL_IN_TEXT or not (re.search(r"\d", model) or len(model) >= 8):
-        return None
-    body = r"[\s\-_./·:]*".join(map(re.escape, model))
-    return re.compile(rf"(?<![0-9A-Z]){body}(?![0-9A-Z])")
+def _searchable_model(model: str | None) -> bool:
+    """Whether a declared model is distinctive enough to look for inside a recall's text."""
+    return bool(model) and len(model) >= MIN_MODEL_IN_TEXT and (any(c.isdigit() for c in model) or len(model) >= 8)
+
+
+_ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_MODEL_SEPARATORS = frozenset("-_./·:")
+
+
+class _ModelText:
+    """A recall's title and model numbers, searchable for a model key written with free separators.
+
+    ``RT7001C5`` is found in ``NOI RT 7001-C5/FREE``: separators are squeezed out once per recall (a
+    regex per listing model cost more than the rest of the matching) and a hit must not touch another
+    letter or digit on either side in the original text.
+    """
+
+    __slots__ = ("text", "compact", "origin")
+
+    def __init__(self, text: str):
+        kept = [(i, ch) for i, ch in enumerate(text) if not (ch.isspace() or ch in _MODEL_SEPARATORS)]
+        self.text = text
+        self.compact = "".join(ch for _, ch in kept)
+        self.origin = [i for i, _ in kept]
+
+    def contains(self, model: str) -> bool:
+        """Whether ``model`` (a model key: upper case, no separators) stands in the text."""
+        start = self.compact.find(model)
+        while start != -1:
+            first, last = self.origin[start], self.origin[start + len(model) - 1] + 1
+            if (first == 0 or self.text[first - 1] not in _ALNUM) and (
+                last == len(self.text) or self.text[last] not in _ALNUM
+            ):
+                return True
+            start = self.compact.find(model, start + 1)
+        return False
 
 
 def _model_hit_possible(recall: _Prepared, ctx: _ListingContext) -> bool:
     """Whether the listing's model numbers could match this recall (the model evidence of _score)."""
     if ctx.models & recall.models:
         return True
-    return bool(ctx.model_pattern and ctx.model_pattern.search(recall.model_text))
+    return bool(ctx.searchable_model and recall.model_text.contains(ctx.searchable_model))
 
 
 def _brand_agreement(recall: _Prepared, ctx: _ListingContext) -> bool | None:
