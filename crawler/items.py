@@ -125,9 +125,9 @@ class Listing(BaseModel):
         parts += self.notices
         return "\n".join(p for p in parts if p)
 
-    def content_hash(self) -> str:
-        """Hash of the tracked content, so unchanged listings are not rewritten as new versions."""
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    def content_hash(self, dumped: dict[str, Any] | None = None) -> str:
+        """Hash of the listing's content (``dumped``: its ``model_dump(mode="json")`` if already made)."""
+        payload = json.dumps(dumped or self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha1(payload.encode("utf-8")).hexdigest()
 
 

@@ -10,6 +10,7 @@ candidates are scored with rapidfuzz.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -313,10 +314,15 @@ class _ListingContext:
         self.title_key = lkey
 
 
-def _listing_models(listing: Listing) -> set[str]:
-    models = {normalize.model_key(listing.model)} if listing.model else set()
-    models.update(normalize.model_key(m) for m in model_candidates(listing.title))
-    return {m for m in models if m and len(m) >= 3}
+def _listing_models(listing: Listing) -> frozenset[str]:
+    return _models_of(listing.model, listing.title)
+
+
+@functools.lru_cache(maxsize=4096)  # blocking and scoring both ask, one right after the other
+def _models_of(model: str | None, title: str) -> frozenset[str]:
+    models = {normalize.model_key(model)} if model else set()
+    models.update(normalize.model_key(m) for m in model_candidates(title))
+    return frozenset(m for m in models if m and len(m) >= 3)
 
 
 def _listing_brand_keys(listing: Listing) -> set[str]:

@@ -13,11 +13,12 @@ _JSON_COLUMNS = ("specs", "options", "notices")
 
 def _row(listing: Listing) -> dict[str, Any]:
     row = listing.model_dump(mode="json")
+    content_hash = listing.content_hash(row)
     for column in _JSON_COLUMNS:
         row[column] = dumps(row[column])
     if row["purchase_agent"] is not None:
         row["purchase_agent"] = int(row["purchase_agent"])
-    row["content_hash"] = listing.content_hash()
+    row["content_hash"] = content_hash
     return row
 
 
@@ -69,12 +70,21 @@ class ListingsMixin:
                         {"site": pk[0], "listing_id": pk[1], "run_id": run_id, "seen_at": seen_at,
                          "changes": dumps(changes)}
                     )
-            if inserts:
-                self.db["listings"].insert_all(inserts)
-            if updates:
-                self.db["listings"].upsert_all(updates, pk=("site", "listing_id"))
+            written = inserts + updates
+            columns = list(written[0])
+            # One prepared upsert for the batch: sqlite-utils' insert_all/upsert_all rebuild the SQL per
+            # chunk and cost more than the rest of storing (BASELINES: 17-38k vs 100k+ rows/s).
+            self.db.conn.executemany(
+                f"INSERT INTO listings ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+                " ON CONFLICT (site, listing_id) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("site", "listing_id")),
+                [[row[c] for c in columns] for row in written],
+            )
             if versions:
-                self.db["listing_versions"].insert_all(versions)
+                self.db.conn.executemany(
+                    "INSERT INTO listing_versions (site, listing_id, run_id, seen_at, changes) VALUES (?, ?, ?, ?, ?)",
+                    [[v["site"], v["listing_id"], v["run_id"], v["seen_at"], v["changes"]] for v in versions],
+                )
         return counts
 
     def _existing(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
