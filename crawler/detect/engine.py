@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from crawler import normalize
 from crawler.detect import audience as audience_mod
@@ -347,28 +346,23 @@ class WatchlistTest(Node):
             )
             for item in items
         ]
-        self.name_keys = [name_key for _, name_key, _, _ in self.items]
-        self.name_texts = [name_text for _, _, name_text, _ in self.items]
 
     def score(self, ctx: Context) -> tuple[float, Any]:
         fields = ("title", "brand", "model")
         haystack, words = ctx.key(fields), ctx.text(fields)
-        if not self.items:
-            return 0.0, None
-        # partial_ratio on keys survives spacing changes ("어린이가죽가방"); token_set_ratio on text
-        # survives reordering and added words ("산타 인형 크리스마스 장식 장난감"). Both scored in one
-        # batch call each over the whole watchlist.
-        partial = process.cdist(self.name_keys, [haystack], scorer=fuzz.partial_ratio, processor=None,
-                                dtype=np.float64)[:, 0]
-        token = process.cdist(self.name_texts, [words], scorer=fuzz.token_set_ratio, processor=None,
-                              dtype=np.float64)[:, 0]
-        penalty = np.array([BRAND_PENALTY if brand_key and brand_key not in haystack else 0.0
-                            for _, _, _, brand_key in self.items])
-        scores = np.maximum(partial, token) - penalty
-        best = int(np.argmax(scores))
-        if scores[best] <= 0.0:
-            return 0.0, None
-        return float(scores[best]), self.items[best][0]
+        best, best_item = 0.0, None
+        for item, name_key, name_text, brand_key in self.items:
+            # partial_ratio on keys survives spacing changes ("어린이가죽가방"); token_set_ratio on
+            # text survives reordering and added words ("산타 인형 크리스마스 장식 장난감").
+            score = max(
+                fuzz.partial_ratio(name_key, haystack, processor=None),
+                fuzz.token_set_ratio(name_text, words, processor=None),
+            )
+            if brand_key and brand_key not in haystack:
+                score -= BRAND_PENALTY
+            if score > best:
+                best, best_item = score, item
+        return best, best_item
 
     def evaluate(self, ctx: Context, trace: Trace | None = None, depth: int = 0) -> Result:
         score, item = self.score(ctx)
