@@ -7,18 +7,13 @@ summary a reviewer can act on.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from crawler.crawl import SHOP_SPIDERS, CrawlJob, project_settings, run
+from crawler.recalls.bundled import BUNDLED
 from crawler.recalls.importers import load_file
 from crawler.store import Store
 
-DATA = Path(__file__).parent / "recalls" / "data"
-#: Real recall data shipped with the package (see shared/realdata/SOURCES.md for provenance).
-BUNDLED_RECALLS = (
-    (DATA / "safetykorea_recalls.jsonl", "safetykorea"),
-    (DATA / "safety_gate_alerts.jsonl", "eu-safety-gate"),
-)
+#: Real recall data shipped with the package (see crawler/recalls/bundled.py).
+BUNDLED_RECALLS = BUNDLED
 
 EXAMPLE_QUERIES = (
     ("Open flags, most severe first",

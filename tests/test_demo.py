@@ -44,7 +44,8 @@ def flags_of(db: Path, entry_id: str) -> dict[str, set[str]]:
     database = sqlite_utils.Database(db)
     for site in CATALOG[entry_id]["sites"]:
         site, listing_id = listing_key(entry_id, site)
-        if not database.execute("SELECT 1 FROM listings WHERE site = ? AND listing_id = ?", [site, listing_id]).fetchone():
+        stored = database.execute("SELECT 1 FROM listings WHERE site = ? AND listing_id = ?", [site, listing_id])
+        if not stored.fetchone():
             continue
         rows = database.query(
             "SELECT rule_id, recall_id FROM flags WHERE site = ? AND listing_id = ? AND status != 'cleared'",

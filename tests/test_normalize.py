@@ -53,7 +53,8 @@ def test_key_ignores_hangul_spacing_and_punctuation():
 
 
 def test_tokens_split_hangul_latin_and_cjk():
-    assert normalize.tokens("어린이용 水宝宝 Water-Beads 100g") == ["어린이용", "水", "宝", "宝", "water", "beads", "100g"]
+    expected = ["어린이용", "水", "宝", "宝", "water", "beads", "100g"]
+    assert normalize.tokens("어린이용 水宝宝 Water-Beads 100g") == expected
 
 
 def test_spelling_folds_loanword_variants_and_english_words():

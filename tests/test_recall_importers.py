@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 
 from crawler import normalize
+from crawler.recalls.bundled import EU_SAFETY_GATE_FILE, SAFETYKOREA_FILE
 from crawler.recalls.importers import SkipRecord, load_file, model_candidates, parse_safetykorea, strip_labels
 
-REAL = Path("/work/shared/realdata")
-SAFETYKOREA = REAL / "safetykorea-recalls" / "safetykorea_recalls.jsonl"
-EU_ALERTS = REAL / "eu-safety-gate-toys" / "safety_gate_alerts.jsonl"
+SAFETYKOREA = SAFETYKOREA_FILE
+EU_ALERTS = EU_SAFETY_GATE_FILE
 CPSC = Path(__file__).parent / "data" / "recalls" / "cpsc_sample.json"
-needs_real = pytest.mark.skipif(not SAFETYKOREA.exists(), reason="real recall data not on this machine")
 
 
 @pytest.fixture(scope="module")
@@ -23,13 +22,11 @@ def safetykorea():
     return {n.recall_id: n for n in result.notices}, result
 
 
-@needs_real
 def test_every_safetykorea_record_imports(safetykorea):
     by_id, result = safetykorea
     assert len(by_id) == 4092 and result.skipped == []
 
 
-@needs_real
 def test_safetykorea_fields_and_traps(safetykorea):
     by_id, _ = safetykorea
     trike = by_id["safetykorea:10019239"]  # certNum 'CB072R004-1001<br>(인증모델: YUT-001)', brand '-'
@@ -42,7 +39,6 @@ def test_safetykorea_fields_and_traps(safetykorea):
     assert by_id["safetykorea:10015325"].models == ["SK500", "K501G"]
 
 
-@needs_real
 def test_placeholders_never_become_identifiers(safetykorea):
     by_id, _ = safetykorea
     for notice in by_id.values():
@@ -84,7 +80,6 @@ def test_malformed_safetykorea_records_are_skipped_with_reason(record, reason, t
         parse_safetykorea({"recallUid": "x"})
 
 
-@needs_real
 def test_eu_safety_gate_alerts():
     result = load_file(EU_ALERTS, "eu-safety-gate")
     by_id = {n.recall_id: n for n in result.notices}

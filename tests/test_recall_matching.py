@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from crawler.items import Listing, RecallNotice
+from crawler.recalls.bundled import SAFETYKOREA_FILE
 from crawler.recalls.importers import load_file
 from crawler.recalls.index import DEFAULT_MIN_SCORE, RecallIndex
 
 DATA = Path(__file__).parent / "data" / "recalls"
-SAFETYKOREA = Path("/work/shared/realdata/safetykorea-recalls/safetykorea_recalls.jsonl")
+SAFETYKOREA = SAFETYKOREA_FILE
 
 
 def listing(title: str, **raw: str) -> Listing:
@@ -67,17 +68,12 @@ def test_generic_title_alone_is_weak_and_missing_values_never_match(small):
 
 
 def test_blocking_scores_only_candidates():
-    notices = load_file(SAFETYKOREA, "safetykorea").notices if SAFETYKOREA.exists() else []
-    if not notices:
-        pytest.skip("real recall data not on this machine")
-    index = RecallIndex(notices)
+    index = RecallIndex(load_file(SAFETYKOREA, "safetykorea").notices)
     by_id, by_title = index.candidates(listing("[정품] 몰랑 점핑 줄넘기 어린이 선물"))
     assert 0 < len(by_id | by_title) <= 60 < len(index)
 
 
 def test_precision_and_recall_on_labelled_pairs(capsys):
-    if not SAFETYKOREA.exists():
-        pytest.skip("real recall data not on this machine")
     index = RecallIndex(load_file(SAFETYKOREA, "safetykorea").notices)
     pairs = [json.loads(line) for line in (DATA / "eval_pairs.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(pairs) >= 150

@@ -286,8 +286,7 @@ def test_catalog_json_validates():
     per_site = Counter(s for e in catalog for s in e["sites"])
     assert all(per_site[s] >= 30 for s in SHOP_SITES), per_site
     recall_ids = {e["recall_id"] for e in catalog if "recall_id" in e}
-    source = REALDATA_PATH if REALDATA_PATH.exists() else None
-    known = {f"safetykorea:{r['recallUid']}" for r in load_recalls(source)}
+    known = {f"safetykorea:{r['recallUid']}" for r in load_recalls(REALDATA_PATH)}
     assert recall_ids <= known
 
 

@@ -30,10 +30,11 @@ from rapidfuzz import fuzz, process  # noqa: E402
 
 from crawler.items import Listing, RecallNotice  # noqa: E402
 from crawler.normalize import spelling_key as title_key  # noqa: E402
+from crawler.recalls.bundled import SAFETYKOREA_FILE  # noqa: E402
 from crawler.recalls.importers import load_file  # noqa: E402
 from crawler.recalls.index import DEFAULT_MIN_SCORE, RecallIndex, is_code_title, title_similarity  # noqa: E402
 
-REAL = Path("/work/shared/realdata/safetykorea-recalls/safetykorea_recalls.jsonl")
+REAL = SAFETYKOREA_FILE
 PREFIXES = ["[무료배송]", "[정품]", "2025 신상", "★특가★", "(국내배송)", "인기", "", ""]
 SUFFIXES = ["어린이 선물", "유아 장난감", "키즈", "1+1", "당일출고", "kids toy", "", ""]
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from crawler.recalls.bundled import SAFETYKOREA_FILE
+
 SNAPSHOT_PATH = Path(__file__).with_name("recalls_kr.jsonl")
-REALDATA_PATH = Path("/work/shared/realdata/safetykorea-recalls/safetykorea_recalls.jsonl")
+#: The full real export the snapshot was selected from (bundled with the recall importers).
+REALDATA_PATH = SAFETYKOREA_FILE
 
 
 def load_recalls(path: str | Path | None = None) -> list[dict]:

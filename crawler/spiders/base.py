@@ -259,8 +259,9 @@ def required_notices(page_text: str) -> list[str]:
     return list(dict.fromkeys(" ".join(m.group(0).split()) for m in _REQUIRED_NOTICES.finditer(page_text)))
 
 
-_MODEL_IN_TEXT = re.compile(r"(?:모델명|모델\s*번호|품번|model\s*(?:no\.?|number)?)\s*[:：]\s*([A-Za-z0-9][\w\-./]{1,30})",
-                            re.I)
+_MODEL_IN_TEXT = re.compile(
+    r"(?:모델명|모델\s*번호|품번|model\s*(?:no\.?|number)?)\s*[:：]\s*([A-Za-z0-9][\w\-./]{1,30})", re.I
+)
 _AGE_IN_TEXT = re.compile(
     r"(?:만\s*)?\d+\s*(?:개월|세)\s*(?:[~\-]\s*\d+\s*(?:개월|세)\s*)?(?:이상|미만|이하)?(?:\s*사용\s*금지)?"
 )

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from crawler.normalize import spelling_key as title_key  # noqa: E402
 from crawler.recalls.importers import load_file  # noqa: E402
 
-SOURCE = Path("/work/shared/realdata/safetykorea-recalls/safetykorea_recalls.jsonl")
+SOURCE = Path(__file__).resolve().parents[3] / "crawler" / "recalls" / "data" / "safetykorea_recalls.jsonl"
 OUT = Path(__file__).with_name("eval_pairs.jsonl")
 
 PREFIXES = ["[무료배송]", "[당일발송]", "2025 신상", "[정품]", "★특가★", "(국내배송)", "인기", "[최저가]"]
