@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Set up hazards on a fresh Debian machine: Debian's chromium (the browser for JavaScript pages),
-# redis-server (for the multi-process crawl tests), a .venv with the package and pinned dependencies.
+# redis-server (for the multi-process crawl tests), the sqlite3 shell reviewers use, and a .venv
+# with the package and pinned dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
