@@ -25,15 +25,24 @@ def flags() -> None:
     """
 
 
+def flag_filter_options(command):
+    """The reviewer's filters shared by `flags list` and `flags export` (all bound SQL parameters)."""
+    for option in reversed((
+        click.option("--site", help="Only this site, e.g. coupang."),
+        click.option("--severity", type=click.Choice(["critical", "high", "medium", "low"])),
+        click.option("--hazard", help="Only this hazard type, e.g. chemical."),
+        click.option("--rule", "rule_id", help="Only this rule id."),
+        click.option("--since", help="Flagged on or after this date (YYYY-MM-DD)."),
+        click.option("--search", "text", help="Text in the listing's title or description (Korean substrings too)."),
+    )):
+        command = option(command)
+    return command
+
+
 @flags.command("list")
 @db_option
 @click.option("--status", multiple=True, help="Only these statuses (repeatable), e.g. new, confirmed.")
-@click.option("--site", help="Only this site, e.g. coupang.")
-@click.option("--severity", type=click.Choice(["critical", "high", "medium", "low"]))
-@click.option("--hazard", help="Only this hazard type, e.g. chemical.")
-@click.option("--rule", "rule_id", help="Only this rule id.")
-@click.option("--since", help="Flagged on or after this date (YYYY-MM-DD).")
-@click.option("--search", "text", help="Text that the listing title contains.")
+@flag_filter_options
 @click.option("--limit", type=click.IntRange(min=1), help="At most N rows.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 def list_flags(db: str, status, site, severity, hazard, rule_id, since, text, limit, fmt) -> None:
@@ -156,12 +165,7 @@ def set_flag(flag_id: str, status: str, by: str, note: str, db: str) -> None:
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--status", multiple=True, help="Only these statuses (default: all but dismissed and cleared).")
-@click.option("--site", help="Only this site, e.g. coupang.")
-@click.option("--severity", type=click.Choice(["critical", "high", "medium", "low"]))
-@click.option("--hazard", help="Only this hazard type, e.g. chemical.")
-@click.option("--rule", "rule_id", help="Only this rule id.")
-@click.option("--since", help="Flagged on or after this date (YYYY-MM-DD).")
-@click.option("--search", "text", help="Text that the listing title or description contains.")
+@flag_filter_options
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout.")
 def export_flags(db: str, fmt: str, status, site, severity, hazard, rule_id, since, text, out) -> None:
     """Export the evidence pack a reviewer sends to a platform.
