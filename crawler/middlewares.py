@@ -46,8 +46,8 @@ def blocked_reason(response: Response) -> str | None:
     return None
 
 
-class BlockedPageMiddleware:
-    """Marks and counts denied pages; the spider turns them into ``blocked`` records."""
+class _CountingMiddleware:
+    """A downloader middleware that only needs the crawl stats to count what it did."""
 
     def __init__(self, stats):
         self.stats = stats
@@ -55,6 +55,10 @@ class BlockedPageMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler.stats)
+
+
+class BlockedPageMiddleware(_CountingMiddleware):
+    """Marks and counts denied pages; the spider turns them into ``blocked`` records."""
 
     def process_response(self, request, response):
         reason = blocked_reason(response)
@@ -123,15 +127,8 @@ def fixed_encoding(response: TextResponse) -> str | None:
     return "cp949"
 
 
-class CharsetMiddleware:
+class CharsetMiddleware(_CountingMiddleware):
     """Re-decodes pages whose declared charset is wrong or missing (counted as ``hazards/charset_fixed``)."""
-
-    def __init__(self, stats):
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
 
     def process_response(self, request, response):
         if not isinstance(response, TextResponse):
