@@ -15,6 +15,8 @@ from crawler.store import Store
 #: Real recall data shipped with the package (see crawler/recalls/bundled.py).
 BUNDLED_RECALLS = BUNDLED
 
+_SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+
 EXAMPLE_QUERIES = (
     ("Open flags, most severe first",
      "SELECT severity, rule_id, site, title, url FROM open_flags LIMIT 20;"),
@@ -58,9 +60,11 @@ def summary(store: Store, db: str) -> str:
     for site, count in store.count_listings().items():
         lines.append(f"  {site:<20} {count:>6}")
     recalls = next(iter(store.db.query("SELECT count(*) AS n FROM recalls")))["n"]
-    lines += [f"  {'(recall notices)':<20} {recalls:>6}", "", "Open flags per rule and severity:"]
-    for row in store.flag_summary():
-        lines.append(f"  {row['rule_id']:<40} {row['severity']:<9} {row['flags']:>5}")
+    lines += [f"  {'(recall notices)':<20} {recalls:>6}", "", "Open flags per rule, most severe first:"]
+    rows = sorted(store.flag_summary(), key=lambda r: (_SEVERITY_RANK.get(r["severity"], 9), -r["flags"]))
+    width = max((len(r["rule_id"]) for r in rows), default=10)
+    for row in rows:
+        lines.append(f"  {row['severity']:<9} {row['rule_id']:<{width}} {row['flags']:>5}")
     runs = [r for r in store.list_runs(limit=20) if r["status"] not in ("ok", "running")]
     if runs:
         lines += ["", "Runs needing attention:"]
@@ -68,4 +72,11 @@ def summary(store: Store, db: str) -> str:
     lines += ["", f'Try these in sqlite3 (sqlite3 -cmd ".timeout 5000" {db}):']
     for title, sql in EXAMPLE_QUERIES:
         lines += [f"  -- {title}", f"  {sql}"]
+    lines += [
+        "",
+        "Where to look next:",
+        f"  hazards flags list --db {db} --severity critical      # triage, then: hazards flags show ID",
+        f"  hazards report --db {db} --out report.html            # charts and tables for the whole run",
+        f"  hazards serve --db {db}                               # browse it in Datasette",
+    ]
     return "\n".join(lines)
