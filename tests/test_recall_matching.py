@@ -139,3 +139,28 @@ def test_same_brand_other_product_and_category_only_names_stay_unmatched(branded
     # A notice whose "name" is only its category carries no product name for the brand rule to find.
     category_only = branded.match(listing("성삼 어린이용장신구 신상", brand="성삼"), min_score=0)
     assert all("name_coverage" not in m.evidence for m in category_only)
+
+
+@pytest.fixture(scope="module")
+def real() -> RecallIndex:
+    return RecallIndex(load_file(SAFETYKOREA, "safetykorea").notices)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # Water beads sold as "개구리알" are a product type, not the recalled "개구리알(완구)"; "10000알" is a
+        # count, not the power bank "보조배터리10000".
+        "수정토 10000알 대용량 워터비즈 촉감놀이 어린이 오감놀이 개구리알",
+        # A kids' poncho described in the same common words as a recalled one, with no brand or identifier.
+        "아동 우비 판초 레인코트 후드 조임끈 책가방 공간 초등 雨衣",
+    ],
+)
+def test_product_type_words_alone_never_reach_the_flag_threshold(real, title):
+    assert [m for m in real.match(listing(title), 0.0) if m.score >= 80] == []
+
+
+def test_a_weak_title_match_stays_visible_below_the_threshold(real):
+    weak = [m for m in real.match(listing("아동 우비 판초 레인코트 후드 조임끈 책가방 공간 초등"), 70.0)
+            if m.evidence.get("weak_title")]
+    assert weak and all(70 <= m.score < 80 for m in weak)

@@ -74,10 +74,11 @@ def strip_labels(value: str | None) -> str | None:
 
 def _is_code(token: str) -> bool:
     bare = re.sub(r"[\-_.]", "", token)
-    # Inside a name a code needs letters and digits (HNK-7500) or a long number; "1.78" is a size.
+    # Inside a name a code needs letters and digits (HNK-7500) or a long number; "1.78" is a size and
+    # a round number ("10000알", "보조배터리10000") is a quantity or a capacity.
     if len(bare) < 3 or not re.search(r"\d", bare):
         return False
-    return bool(re.search(r"[A-Za-z]", bare)) or len(bare) >= 5
+    return bool(re.search(r"[A-Za-z]", bare)) or (len(bare) >= 5 and not bare.endswith("000"))
 
 
 def model_candidates(value: str | None) -> list[str]:

@@ -27,6 +27,11 @@ from crawler.recalls.importers import company_key, model_candidates
 DEFAULT_MIN_SCORE = 70.0
 #: A title-only match on a generic name (``원목체스``) never reaches the default threshold.
 GENERIC_TITLE_CAP = 60.0
+#: A title-only match (no identifier, no brand agreement) below WEAK_TITLE_BELOW is a near-miss in
+#: wording ("아동 판초 레인코트 우비" inside any kids' poncho listing): it scores at most WEAK_TITLE_CAP,
+#: under the recall rule's threshold, so it is shown by `rules explain` but never flags a listing.
+WEAK_TITLE_BELOW = 90.0
+WEAK_TITLE_CAP = 75.0
 #: Candidates kept per listing after blocking, ranked by the share of their trigrams the title shares.
 MAX_CANDIDATES = 400
 #: A trigram found in more than this share of recall titles (and at least MIN_COMMON_DF) makes a
@@ -191,7 +196,7 @@ class RecallIndex:
         for recall in self.recalls:
             recall_grams = grams(recall.key)
             rarest = min((len(postings.get(g, ())) for g in recall_grams), default=size)
-            recall.generic = len(recall.key) <= 5 or (size >= 200 and rarest / size > COMMON_SHARE)
+            recall.generic = len(recall.key) <= 6 or (size >= 200 and rarest / size > COMMON_SHARE)
 
     # --- matching ------------------------------------------------------------------------------
 
@@ -288,6 +293,9 @@ class RecallIndex:
         elif recall.generic and not id_score:
             text_score = min(text_score, GENERIC_TITLE_CAP)
             evidence["generic_title"] = True
+        elif not id_score and not brand and title_score < WEAK_TITLE_BELOW:
+            text_score = min(text_score, WEAK_TITLE_CAP)
+            evidence["weak_title"] = True
         if title_score >= 80:
             matched.append("title")
         score = max(id_score, text_score)
