@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up hazards on a fresh Debian machine: Debian's chromium (the browser for JavaScript pages),
-# redis-server (for the multi-process crawl tests), the sqlite3 shell reviewers use, and a .venv
-# with the package and pinned dependencies.
+# redis-server (for the multi-process crawl tests), the sqlite3 shell reviewers use, CJK fonts for
+# screenshots, and a .venv with the package and pinned dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,8 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
+# Screenshots of Korean (and Chinese) listing pages are evidence: without CJK fonts they are empty boxes.
+[ -n "$(fc-list :lang=ko 2>/dev/null)" ] || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
