@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import urllib.request
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 
 from crawler.cli import main
 from crawler.followup import apply_origins, classify, is_home_or_search, rewrite_origin
+from crawler.sandbox.catalog import load_catalog
 from crawler.store import Store
 
 HAZARDS = str(Path(sys.executable).with_name("hazards"))
@@ -113,3 +115,36 @@ def test_followup_end_to_end_against_the_sandbox(tmp_path):
     assert {c["run_id"] for c in checks.values()} == {runs[0]["id"]}
     shown = runner.invoke(main, ["flags", "show", str(picked[0]["id"]), "--db", str(db)]).output
     assert "followup: reported -> removed  (follow-up: HTTP 404)" in shown
+
+
+def test_followup_screenshots_are_evidence_in_the_export(tmp_path):
+    from crawler.sandbox import SandboxMarket
+
+    db, shots = tmp_path / "hazards.db", tmp_path / "shots"
+    catalog = [e for e in load_catalog() if "elevenst" in e["sites"]][:4]
+    with SandboxMarket(catalog=catalog, sites=["elevenst"]) as market:
+        base = market.urls["elevenst"]
+        crawl = subprocess.run([HAZARDS, "crawl", "elevenst", "--base-url", base, "--db", str(db),
+                                "-s", "AUTOTHROTTLE_ENABLED=False"], capture_output=True, text=True, timeout=120)
+        assert crawl.returncode == 0, crawl.stderr[-2000:]
+        with Store(db) as store:
+            flagged = list(store.db.query("SELECT min(id) AS id, listing_id FROM flags GROUP BY listing_id"))[:2]
+        assert len(flagged) == 2
+        runner = CliRunner()
+        for row in flagged:
+            for status in ("confirmed", "reported"):
+                assert runner.invoke(main, ["flags", "set", str(row["id"]), status, "--by", "kim",
+                                            "--db", str(db)]).exit_code == 0
+        _control(base, "remove", id=flagged[0]["listing_id"], how="gone")
+        result = subprocess.run([HAZARDS, "followup", "--db", str(db), "--base-url", f"elevenst={base}",
+                                 "--screenshots", str(shots)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    with Store(db) as store:
+        paths = {r["listing_id"]: r["screenshot_path"] for r in store.db.query("SELECT * FROM takedown_checks")}
+    assert set(paths) == {r["listing_id"] for r in flagged}
+    for path in paths.values():
+        assert path and Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    exported = runner.invoke(main, ["flags", "export", "--format", "json", "--status", "removed", "--status",
+                                    "reported", "--db", str(db)])
+    rows = json.loads(exported.output)
+    assert {r["screenshot_path"] for r in rows} == set(paths.values())
