@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 from crawler.cli import main
@@ -65,6 +68,9 @@ def crawl(spider: str, base_url: str | None, start_url: str | None, spider_args:
         args["start_url"] = start_url
     sandbox = spider != "structured" and not base_url
     overrides = {**setting_overrides, **({"JOBDIR": jobdir} if jobdir else {})}
+    if sys.stderr.isatty() and "LOG_LEVEL" not in overrides and "HAZARDS_LOG_LEVEL" not in os.environ:
+        # At a terminal the live progress line is the output; Scrapy's INFO dumps would bury it.
+        overrides["LOG_LEVEL"] = "WARNING"
     settings = project_settings(db=db, rules_dir=rules_dir, sandbox=sandbox, overrides=overrides)
     stats = run([CrawlJob(spider, args)], settings, sandbox_size=sandbox_size)
     with open_store(db) as store:
