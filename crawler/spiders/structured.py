@@ -41,7 +41,8 @@ class StructuredSpider(ShopSpider):
         self.start_url = start_url
         self.max_pages = int(max_pages)
         self.site = parts.hostname
-        self.links = LinkExtractor(allow_domains=[parts.hostname], deny_extensions=None)
+        # LinkExtractor(allow_domains=...) compares host:port, so a shop on a port would follow nothing.
+        self.links = LinkExtractor(deny_extensions=None)
         self.pages = 0
 
     async def start(self) -> AsyncIterator[Any]:
@@ -59,7 +60,8 @@ class StructuredSpider(ShopSpider):
         for link in self.links.extract_links(response):
             if self.pages >= self.max_pages:
                 break
-            yield scrapy.Request(link.url, callback=self.parse_page)
+            if urlsplit(link.url).hostname == self.site:
+                yield scrapy.Request(link.url, callback=self.parse_page)
 
     def listing_id(self, response: Response) -> None:
         return None  # the Product's sku, else a hash of the URL (post_process_item)
