@@ -21,6 +21,7 @@ FAULT_MODES = (
     "markup_changed",
     "bad_jsonld",
     "robots_disallow",
+    "captcha",
 )
 RESET = object()
 """Returned by `before` when the connection must be closed without any response."""
@@ -68,6 +69,11 @@ def before(fault: Fault, req: Request, raw_path: str, port: int) -> Response | o
         return None
     if mode == "reset":
         return RESET
+    if mode == "captcha":
+        # Shops answer bots with a 200 challenge page, not an error status.
+        body = ("<html><head><title>보안 확인</title></head><body><h1>로봇이 아닙니다</h1>"
+                "<p>계속하려면 보안문자(captcha)를 입력하세요.</p></body></html>")
+        return Response(200, body.encode("utf-8"), "text/html; charset=utf-8")
     if mode == "huge":
         return huge_page(float(fault.opts.get("size_mb", 20)))
     if mode == "redirect_loop":
