@@ -72,9 +72,9 @@ def to_json(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> str:
-    """Rows in the requested format: table, csv or json."""
+    """Rows in the requested format: table, csv or json (for click.echo, which adds the last newline)."""
     if fmt == "json":
         return to_json(rows)
     if fmt == "csv":
-        return to_csv(rows, columns)
+        return to_csv(rows, columns).removesuffix("\n")
     return table(rows, columns) if rows else "(no rows)"

@@ -121,6 +121,12 @@ class FlagsMixin:
             if wanted is None or r["rule_id"] in wanted
         }
 
+    def listing_flags(self, site: str, listing_id: str) -> list[dict[str, Any]]:
+        """Every flag of one listing, cleared and dismissed ones included."""
+        return list(self.db.query(
+            "SELECT id, status, severity, hazard, rule_id, recall_id, score, first_flagged, last_seen FROM flags"
+            " WHERE site = ? AND listing_id = ? ORDER BY id", [site, listing_id]))
+
     def flag_summary(self) -> list[dict[str, Any]]:
         """Open flags per rule and severity."""
         return list(

@@ -123,6 +123,14 @@ class ListingsMixin:
         rows = list(self.db.query("SELECT * FROM listings WHERE site = ? AND listing_id = ?", [site, listing_id]))
         return rows[0] if rows else None
 
+    def listing_history(self, site: str, listing_id: str) -> list[dict[str, Any]]:
+        """What changed in a listing between crawls, oldest first: run id, time and {field: [old, new]}."""
+        rows = self.db.query(
+            "SELECT run_id, seen_at, changes FROM listing_versions WHERE site = ? AND listing_id = ? ORDER BY id",
+            [site, listing_id],
+        )
+        return [{**row, "changes": loads(row["changes"], {})} for row in rows]
+
     def get_listing(self, site: str, listing_id: str) -> Listing | None:
         """One stored listing as a Listing, or None."""
         row = self.get_listing_row(site, listing_id)
