@@ -200,7 +200,9 @@ class ShopSpider(scrapy.Spider):
         return item
 
     def structured(self, response: Response) -> dict[str, Any]:
-        """schema.org Product fields from JSON-LD, microdata and OpenGraph."""
+        """schema.org Product fields from JSON-LD, microdata and OpenGraph (parsed once per response)."""
+        if "_hazards_structured" in response.meta:
+            return response.meta["_hazards_structured"]
         try:
             data = extruct.extract(response.text, base_url=response.url, uniform=True,
                                    syntaxes=["json-ld", "microdata", "opengraph"], errors="strict")
@@ -213,7 +215,9 @@ class ShopSpider(scrapy.Spider):
                                                 syntaxes=[syntax], errors="strict"))
                 except Exception:
                     continue
-        return product_from_structured(data)
+        product = product_from_structured(data)
+        response.meta["_hazards_structured"] = product
+        return product
 
     def state(self, response: Response) -> dict[str, Any]:
         """Fields from the embedded JavaScript state object."""
