@@ -22,8 +22,9 @@ def runs() -> None:
 
 
 def _list_row(row: dict) -> dict:
-    stats = loads(row.get("stats"), {}) if isinstance(row.get("stats"), str) else row.get("stats") or {}
-    return {**row, "seconds": stats.get("duration_seconds"), "why": "; ".join(stats.get("suspect_reasons") or [])}
+    stats = loads(row.get("stats"), {})
+    return {**row, "stats": stats, "args": loads(row.get("args"), {}), "seconds": stats.get("duration_seconds"),
+            "why": "; ".join(stats.get("suspect_reasons") or [])}
 
 
 @runs.command("list")
@@ -44,11 +45,7 @@ def list_runs(db: str, name: str | None, kind: str | None, status: tuple[str, ..
         hazards runs list --spider coupang --status suspect --status failed
     """
     with open_store(db) as store:
-        rows = store.list_runs(limit=100_000 if status else limit, kind=kind, name=name)
-    rows = [_list_row(row) for row in rows if not status or row["status"] in status][:limit]
-    if fmt == "json":
-        for row in rows:
-            row["stats"], row["args"] = loads(row.get("stats"), {}), loads(row.get("args"), {})
+        rows = [_list_row(row) for row in store.list_runs(limit=limit, kind=kind, name=name, status=status)]
     click.echo(render(rows, LIST_COLUMNS, fmt))
 
 

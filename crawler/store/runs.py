@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from crawler.store._util import dumps, loads, now
@@ -38,9 +39,13 @@ class RunsMixin:
         return row
 
     def list_runs(self, limit: int = 20, kind: str | None = None, name: str | None = None,
-                  before: int | None = None) -> list[dict]:
-        """Most recent runs first (only those older than run ``before``, if given)."""
+                  before: int | None = None, status: Iterable[str] | None = None) -> list[dict]:
+        """Most recent runs first (only those older than run ``before`` and in ``status``, if given)."""
         where, params = [], []
+        statuses = list(status or [])
+        if statuses:
+            where.append(f"status IN ({', '.join('?' * len(statuses))})")
+            params += statuses
         if before is not None:
             where.append("id < ?")
             params.append(before)
