@@ -194,8 +194,9 @@ class ShopSpider(scrapy.Spider):
             _fill(item, self.fields_from_specs(specs))
         notices = select(response, self.selectors.get("notices"), many=True) if "notices" in self.selectors else []
         item["notices"] = list(dict.fromkeys(notices + required_notices(response.text)))
-        _fill(item, _identifiers_in_text(item))
-        if item.get("purchase_agent") is None and _PURCHASE_AGENT.search(_all_text(item)):
+        text = _all_text(item)
+        _fill(item, _identifiers_in_text(text))
+        if item.get("purchase_agent") is None and _PURCHASE_AGENT.search(text):
             item["purchase_agent"] = True
         return item
 
@@ -288,8 +289,7 @@ def _all_text(item: dict[str, Any]) -> str:
     return " ".join(str(p) for p in parts if p)
 
 
-def _identifiers_in_text(item: dict[str, Any]) -> dict[str, Any]:
-    text = _all_text(item)
+def _identifiers_in_text(text: str) -> dict[str, Any]:
     found: dict[str, Any] = {}
     kc = normalize.kc_certs(text)
     if kc:
