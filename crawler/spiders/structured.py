@@ -51,11 +51,12 @@ class StructuredSpider(ShopSpider):
     def parse_page(self, response: Response) -> Iterable[Any]:
         """Yield the page's Product (if any) and follow same-host links."""
         self.pages += 1
-        if not isinstance(response, TextResponse) or response.meta.get("hazards_blocked"):
-            yield from self.parse_product(response) if response.meta.get("hazards_blocked") else ()
+        if response.meta.get("hazards_blocked"):
+            yield from self.parse_product(response)
             return
-        product = self.structured(response)
-        if product.get("title"):
+        if not isinstance(response, TextResponse):
+            return
+        if self.structured(response).get("title"):
             yield from self.parse_product(response)
         for link in self.links.extract_links(response):
             if self.pages >= self.max_pages:
