@@ -35,20 +35,14 @@ def link(url: Any, text: Any = None) -> str:
 
 def gather(store: Store) -> dict[str, Any]:
     """Every figure the report shows, read from the views."""
-    db = store.db
     return {
-        "by_site_hazard": list(db.query(
-            "SELECT site, coalesce(hazard, '?') AS hazard, count(*) AS n FROM flags"
-            " WHERE status NOT IN ('cleared', 'dismissed') GROUP BY site, hazard ORDER BY site, hazard")),
-        "status_counts": {r["status"]: r["n"] for r in db.query(
-            "SELECT status, count(*) AS n FROM flags GROUP BY status")},
+        "by_site_hazard": store.open_flags_by_site_hazard(),
+        "status_counts": store.flag_status_counts(),
         "compliance": store.compliance(),
         "overdue": store.overdue(),
-        "hours": [r["hours_to_removal"] for r in db.query(
-            "SELECT hours_to_removal FROM takedowns WHERE hours_to_removal IS NOT NULL")],
-        "open": list(db.query("SELECT * FROM open_flags LIMIT 500")),
-        "working_days": int(next(iter(db.query(
-            "SELECT value FROM review_settings WHERE name = 'takedown_working_days'")), {"value": 2})["value"]),
+        "hours": store.removal_hours(),
+        "open": store.open_flags(limit=500),
+        "working_days": store.takedown_working_days(),
     }
 
 

@@ -247,6 +247,31 @@ class ReviewMixin:
         params.append(limit)
         return list(self.db.query(sql, params))
 
+    def takedown_working_days(self) -> int:
+        """The N of "removed within N working days" the compliance views use now."""
+        row = next(iter(self.db.query("SELECT value FROM review_settings WHERE name = 'takedown_working_days'")),
+                   {"value": 2})
+        return int(row["value"])
+
+    def open_flags_by_site_hazard(self) -> list[dict[str, Any]]:
+        """Open (not cleared or dismissed) flags counted per site and hazard (``?`` for none)."""
+        return list(self.db.query(
+            "SELECT site, coalesce(hazard, '?') AS hazard, count(*) AS n FROM flags"
+            " WHERE status NOT IN ('cleared', 'dismissed') GROUP BY site, hazard ORDER BY site, hazard"))
+
+    def flag_status_counts(self) -> dict[str, int]:
+        """Flags per status."""
+        return {r["status"]: r["n"] for r in self.db.query("SELECT status, count(*) AS n FROM flags GROUP BY status")}
+
+    def removal_hours(self) -> list[float]:
+        """Hours from report to removal of every removed takedown."""
+        return [r["hours_to_removal"] for r in self.db.query(
+            "SELECT hours_to_removal FROM takedowns WHERE hours_to_removal IS NOT NULL")]
+
+    def open_flags(self, limit: int) -> list[dict[str, Any]]:
+        """Rows of the open_flags view (most severe first), at most ``limit``."""
+        return list(self.db.query("SELECT * FROM open_flags LIMIT ?", [limit]))
+
     def compliance(self) -> list[dict[str, Any]]:
         """Rows of the platform_compliance view."""
         return list(self.db.query("SELECT * FROM platform_compliance"))
