@@ -154,13 +154,13 @@ def crawl_summary(stats: dict[str, Any], seconds: float) -> dict[str, Any]:
     failed = {k.split("/", 2)[2]: v for k, v in stats.items() if k.startswith("hazards/failed/")}
     malformed = {k.removeprefix("hazards/malformed_"): v for k, v in stats.items()
                  if k.startswith("hazards/malformed_")}
+    spider_exceptions = sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
     return {
         "pages": stats.get("response_received_count", 0),
         "items": stats.get("hazards/listings", 0) + stats.get("hazards/recalls", 0),
         "flags": stats.get("hazards/hits", 0),
         "new_flags": stats.get("hazards/flags_new", 0),
-        "errors": sum(exceptions.values()) + sum(failed.values())
-        + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/")),
+        "errors": sum(exceptions.values()) + sum(failed.values()) + spider_exceptions,
         "requests": stats.get("downloader/request_count", 0),
         "drops": drops,
         "blocked": stats.get("hazards/blocked", 0),
@@ -173,7 +173,7 @@ def crawl_summary(stats: dict[str, Any], seconds: float) -> dict[str, Any]:
         "malformed": malformed,
         "charset_fixed": stats.get("hazards/charset_fixed", 0),
         "retries_gave_up": stats.get("retry/max_reached", 0),
-        "spider_exceptions": sum(v for k, v in stats.items() if k.startswith("spider_exceptions/")),
+        "spider_exceptions": spider_exceptions,
         "retry_backoff_seconds": round(stats.get("retry/backoff_seconds", 0), 2),
         "offsite": stats.get("offsite/filtered", 0),
         "robots_forbidden": stats.get("robotstxt/forbidden", 0),
