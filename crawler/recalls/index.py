@@ -10,7 +10,6 @@ candidates are scored with rapidfuzz.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -202,17 +201,19 @@ class RecallIndex:
 
     def candidates(self, listing: Listing) -> tuple[set[int], set[int]]:
         """(identifier candidates, title candidates) of a listing, by recall position."""
+        return self._candidates(_ListingContext(listing))
+
+    def _candidates(self, ctx: _ListingContext) -> tuple[set[int], set[int]]:
         by_id: set[int] = set()
-        if listing.gtin:
-            by_id.update(self._by_gtin.get(listing.gtin, ()))
-        if listing.kc_cert:
-            by_id.update(self._by_kc.get(listing.kc_cert.upper(), ()))
-        for model in _listing_models(listing):
+        if ctx.gtin:
+            by_id.update(self._by_gtin.get(ctx.gtin, ()))
+        if ctx.kc:
+            by_id.update(self._by_kc.get(ctx.kc, ()))
+        for model in ctx.models:
             by_id.update(self._by_model.get(model, ()))
-        for brand in _listing_brand_keys(listing):
+        for brand in _listing_brand_keys(ctx.listing):
             by_id.update(self._by_brand.get(brand, ()))
-        lkey = normalize.spelling_key(listing.title)
-        arrays = [self._gram_posting[g] for g in grams(lkey) if g in self._gram_posting]
+        arrays = [self._gram_posting[g] for g in grams(ctx.title_key) if g in self._gram_posting]
         if not arrays:
             return by_id, set()
         ids, counts = np.unique(np.concatenate(arrays), return_counts=True)
@@ -225,16 +226,16 @@ class RecallIndex:
 
     def match(self, listing: Listing, min_score: float = DEFAULT_MIN_SCORE) -> list[RecallMatch]:
         """Recalls this listing matches with a score of at least ``min_score``, best first."""
-        by_id, by_title = self.candidates(listing)
+        context = _ListingContext(listing)
+        by_id, by_title = self._candidates(context)
         positions = sorted(by_id | by_title)
         if not positions:
             return []
-        lkey = normalize.spelling_key(listing.title)
+        lkey = context.title_key
         choices = [self._keys[i] for i in positions]
         partial = process.cdist([lkey], choices, scorer=fuzz.partial_ratio, processor=None)[0]
         plain = process.cdist([lkey], choices, scorer=fuzz.ratio, processor=None)[0]
         titles = title_similarity(self._key_len[positions], len(lkey), partial, plain, self._code[positions])
-        context = _ListingContext(listing, lkey)
         found = []
         for position, title_score in zip(positions, titles.tolist(), strict=True):
             recall = self.recalls[position]
@@ -309,9 +310,10 @@ class RecallIndex:
 
 
 class _ListingContext:
-    """The listing's comparison values, computed once per match call."""
+    """The listing's comparison values, computed once per match call (blocking and scoring share them)."""
 
-    def __init__(self, listing: Listing, lkey: str):
+    def __init__(self, listing: Listing):
+        self.listing = listing
         self.gtin = listing.gtin
         self.kc = listing.kc_cert.upper() if listing.kc_cert else None
         self.declared_model = normalize.model_key(listing.model) if listing.model else None
@@ -319,17 +321,12 @@ class _ListingContext:
         self.models = _listing_models(listing)
         known = listing.brand and not normalize.is_placeholder(listing.brand)
         self.brand = company_key(listing.brand) if known else ""
-        self.title_key = lkey
+        self.title_key = normalize.spelling_key(listing.title)
 
 
 def _listing_models(listing: Listing) -> frozenset[str]:
-    return _models_of(listing.model, listing.title)
-
-
-@functools.lru_cache(maxsize=4096)  # blocking and scoring both ask, one right after the other
-def _models_of(model: str | None, title: str) -> frozenset[str]:
-    models = {normalize.model_key(model)} if model else set()
-    models.update(normalize.model_key(m) for m in model_candidates(title))
+    models = {normalize.model_key(listing.model)} if listing.model else set()
+    models.update(normalize.model_key(m) for m in model_candidates(listing.title))
     return frozenset(m for m in models if m and len(m) >= 3)
 
 
