@@ -36,6 +36,13 @@ def open_store(path: str) -> Store:
         raise click.ClickException(str(error)) from error
 
 
+def existing_store(path: str) -> Store:
+    """Open a database that must already exist (review commands never create an empty one)."""
+    if not Path(path).exists():
+        raise click.ClickException(f"no database at {path}; run `hazards crawl` or `hazards demo` first, or pass --db")
+    return open_store(path)
+
+
 def one_line_errors(*errors: type[Exception]):
     """Decorator: turn the given library errors into a one-line CLI error (exit 1)."""
 

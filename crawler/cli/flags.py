@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
 from crawler.cli import main
-from crawler.cli._options import db_option, open_store
+from crawler.cli._options import db_option, existing_store, open_store
 from crawler.output import render, terminal_safe, to_csv, to_json
 
 LIST_COLUMNS = ("id", "status", "severity", "rule_id", "recall_id", "site", "listing_id", "title", "url")
@@ -56,13 +55,6 @@ def list_flags(db: str, status, site, severity, hazard, rule_id, since, text, li
         rows = store.list_flags(status=status, site=site, severity=severity, hazard=hazard, rule_id=rule_id,
                                 since=since, text=text, limit=limit)
     click.echo(render(rows, LIST_COLUMNS, fmt))
-
-
-def existing_store(db: str):
-    """Open a database that must already exist (review commands never create an empty one)."""
-    if not Path(db).exists():
-        raise click.ClickException(f"no database at {db}; run `hazards crawl` or `hazards demo` first, or pass --db")
-    return open_store(db)
 
 
 def _flag_id(value: str) -> int:

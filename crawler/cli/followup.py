@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from crawler.cli import main
-from crawler.cli._options import db_option
-from crawler.cli.flags import existing_store
+from crawler.cli._options import db_option, existing_store
 
 
 def _origins(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:

@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from crawler.cli import main
-from crawler.cli._options import db_option
-from crawler.cli.flags import existing_store
+from crawler.cli._options import db_option, existing_store
 
 
 @main.command()
