@@ -20,6 +20,9 @@ Status = Literal["live", "removed", "blocked"]
 
 _SOLD_OUT = ("soldout", "sold_out", "outofstock", "품절", "일시품절", "판매중지", "suspension", "discontinued")
 _IN_STOCK = ("instock", "in_stock", "sale", "판매중", "onsale", "available", "limitedavailability")
+#: The words above as normalize.key() compares them, keyed once instead of for every listing.
+_SOLD_OUT_KEYS = tuple(normalize.key(word) for word in _SOLD_OUT)
+_IN_STOCK_KEYS = frozenset(normalize.key(word) for word in _IN_STOCK)
 
 #: Fields whose change between two crawls is recorded in ``listing_versions``.
 TRACKED_FIELDS = ("title", "price_krw", "availability", "status", "kc_cert", "seller", "description")
@@ -170,8 +173,8 @@ def _availability(value: Any) -> Availability | None:
     if value is None or isinstance(value, bool):
         return None if value is None else ("in_stock" if value else "sold_out")
     folded = normalize.key(str(value).rsplit("/", 1)[-1])
-    if any(normalize.key(word) == folded or normalize.key(word) in folded for word in _SOLD_OUT):
+    if any(word in folded for word in _SOLD_OUT_KEYS):
         return "sold_out"
-    if any(normalize.key(word) == folded for word in _IN_STOCK):
+    if folded in _IN_STOCK_KEYS:
         return "in_stock"
     return None
