@@ -403,12 +403,7 @@ class AllOf(Node):
             ok = True
         if not ok:
             return NO
-        return Result(
-            True,
-            min(r.score for r in results),
-            [e for r in results for e in r.evidence],
-            [m for r in results for m in r.recalls],
-        )
+        return _joined(results, min(r.score for r in results))
 
 
 class AnyOf(Node):
@@ -430,12 +425,7 @@ class AnyOf(Node):
             trace[line] = (depth, f"{_mark(bool(matched))} any of {len(self.children)}:")
         if not matched:
             return NO
-        return Result(
-            True,
-            max(r.score for r in matched),
-            [e for r in matched for e in r.evidence],
-            [m for r in matched for m in r.recalls],
-        )
+        return _joined(matched, max(r.score for r in matched))
 
 
 class NotOf(Node):
@@ -450,6 +440,11 @@ class NotOf(Node):
         if trace is not None:
             trace[line] = (depth, f"{_mark(not inner.matched)} not:")
         return NO if inner.matched else Result(True, 100.0, [{"kind": "not"}])
+
+
+def _joined(results: list[Result], score: float) -> Result:
+    """A match made of matching children: their evidence and recalls, in order, under one score."""
+    return Result(True, score, [e for r in results for e in r.evidence], [m for r in results for m in r.recalls])
 
 
 def _mark(ok: bool) -> str:
