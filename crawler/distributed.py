@@ -239,7 +239,7 @@ class Ingestor:
         for spider, pipeline in self.pipelines.items():
             pipeline.stats.set_value("finish_reason", "finished")
             pipeline.close_spider()
-            if hasattr(pipeline, "spider_closed"):  # the run row is closed on the spider_closed signal
-                pipeline.spider_closed(pipeline.crawler.spider, "finished")
+            # HazardsPipeline closes the run row on the spider_closed signal, which nothing sends here.
+            pipeline.spider_closed(pipeline.crawler.spider, "finished")
             logger.info("ingested %s: run %s", spider, pipeline.run_id)
         self.pipelines.clear()
