@@ -181,11 +181,7 @@ class Words(Node):
         if trace is None and self.mode != "all_words":
             hit = self.any_found(ctx)
             if self.mode == "none_words":
-                return (
-                    NO
-                    if hit
-                    else Result(True, 100.0, [{"kind": "none_words", "absent": [m.word for m in self.matchers]}])
-                )
+                return NO if hit else self._absent()
             if not hit:
                 return NO
             if self.mode == "any_words":
@@ -207,8 +203,11 @@ class Words(Node):
         if not ok:
             return NO
         if self.mode == "none_words":
-            return Result(True, 100.0, [{"kind": "none_words", "absent": [m.word for m in self.matchers]}])
+            return self._absent()
         return Result(True, 100.0, [self._evidence(ctx, found)])
+
+    def _absent(self) -> Result:
+        return Result(True, 100.0, [{"kind": "none_words", "absent": [m.word for m in self.matchers]}])
 
     def _found_fast(self, ctx: Context) -> list[str]:
         """The words that occur, from one scan per form (overlapping words may be left out)."""
