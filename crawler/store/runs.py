@@ -38,6 +38,10 @@ class RunsMixin:
         row["args"], row["stats"] = loads(row["args"], {}), loads(row["stats"], {})
         return row
 
+    def last_run_id(self) -> int:
+        """The highest run id so far (0 for none)."""
+        return next(iter(self.db.query("SELECT COALESCE(MAX(id), 0) AS id FROM runs")))["id"]
+
     def list_runs(self, limit: int = 20, kind: str | None = None, name: str | None = None,
                   before: int | None = None, status: Iterable[str] | None = None) -> list[dict]:
         """Most recent runs first (only those older than run ``before`` and in ``status``, if given)."""

@@ -74,10 +74,6 @@ class SchedulesMixin:
         self.db.execute("UPDATE schedules SET pid = NULL, last_run_id = COALESCE(?, last_run_id) WHERE name = ?",
                         [run_id, name])
 
-    def last_run_id(self) -> int:
-        """The highest run id so far (0 for none)."""
-        return next(iter(self.db.query("SELECT COALESCE(MAX(id), 0) AS id FROM runs")))["id"]
-
     def scheduled_run(self, name: str, after_run_id: int) -> dict[str, Any] | None:
         """The latest run started for schedule ``name`` after run ``after_run_id``."""
         rows = list(self.db.query(
