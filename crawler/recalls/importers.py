@@ -98,7 +98,7 @@ def model_candidates(value: str | None) -> list[str]:
             continue
         if _HANGUL.search(part) or len(part.split()) > 3:
             found += [t for t in _CODE.findall(part) if _is_code(t)]
-        elif normalize.model_key(part) and len(normalize.model_key(part) or "") >= 3:
+        elif len(normalize.model_key(part) or "") >= 3:
             found.append(part)
     unique: dict[str, str] = {}
     for model in found:
