@@ -103,20 +103,23 @@ def run(jobs: list[CrawlJob], settings: Settings, sandbox_size: int | None = Non
     for the duration of the run.
     """
     check_inputs(jobs, settings)
-    needs_sandbox = any(j.spider != "structured" and not j.args.get("base_url") for j in jobs)
-    market = _market(sandbox_size) if needs_sandbox else nullcontext()
+    market = _market(sandbox_size) if any(map(_needs_sandbox, jobs)) else nullcontext()
     with market as started:
         process = CrawlerProcess(settings)
         crawlers = []
         for job in jobs:
             args = dict(job.args)
-            if started is not None and job.spider != "structured" and not args.get("base_url"):
+            if started is not None and _needs_sandbox(job):
                 args["base_url"] = started.urls[job.spider]
             crawler = process.create_crawler(job.spider)
             crawlers.append(crawler)
             process.crawl(crawler, **args)
         process.start()
     return {crawler.spider.name if crawler.spider else "?": crawler.stats.get_stats() for crawler in crawlers}
+
+
+def _needs_sandbox(job: CrawlJob) -> bool:
+    return job.spider != "structured" and not job.args.get("base_url")
 
 
 def _market(size: int | None):
