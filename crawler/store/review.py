@@ -91,7 +91,7 @@ class ReviewMixin:
         """A flag with its listing, evidence, recall notice, history, takedown checks and relisting links."""
         flag = self.get_flag_row(flag_id)
         flag["evidence"] = loads(flag["evidence"], {})
-        listing = self.get_listing_row(flag["site"], flag["listing_id"]) if hasattr(self, "get_listing_row") else None
+        listing = self.get_listing_row(flag["site"], flag["listing_id"])
         recall = None
         if flag["recall_id"]:
             rows = list(self.db.query(
@@ -190,7 +190,7 @@ class ReviewMixin:
                     self._set_status(flag_id, status, "removed", f"follow-up: {reason or 'removed'}", at, FOLLOWUP,
                                      removed_at=at)
                     counts["removed"] += 1
-            if outcome == "removed" and hasattr(self, "mark_listing_status"):
+            if outcome == "removed":
                 self.mark_listing_status(site, listing_id, "removed", run_id)
         return counts
 
