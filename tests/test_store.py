@@ -136,3 +136,11 @@ def test_empty_runs_and_sharp_drops_are_suspect():
     assert _judge({"items": 0, "requests": 5})[0] == "suspect"
     status, reasons = _judge({"items": 10, "requests": 30}, {"id": 7, "status": "ok", "items": 100})
     assert status == "suspect" and "items fell from 100 (run 7) to 10" in reasons[0]
+
+
+def test_flag_search_reads_title_and_description_for_short_and_long_terms(store):
+    store.upsert_listings([listing(title="곰 인형", description="유아용 프탈레이트 검출")])
+    store.sync_flags("coupang", "1", [Hit("phthalate")])
+    assert len(store.list_flags(text="유아")) == 1
+    assert len(store.list_flags(text="프탈레이트")) == 1
+    assert store.list_flags(text="성인") == []

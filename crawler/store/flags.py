@@ -184,8 +184,8 @@ def flag_filters(status: Iterable[str] | None = None, site: str | None = None, s
 
 
 def _title_condition(text: str) -> str:
-    """Title search: the trigram index for 3+ characters, instr() for shorter Korean words (유아)."""
+    """Title and description search: the trigram index for 3+ characters, instr() for shorter words (유아)."""
     if len(text.strip()) >= 3:
         return ("l.rowid IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH"
                 " '\"' || replace(trim(?), '\"', '\"\"') || '\"')")
-    return "instr(lower(l.title), lower(trim(?))) > 0"
+    return "instr(lower(l.title || ' ' || coalesce(l.description, '')), lower(trim(?))) > 0"
