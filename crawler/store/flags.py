@@ -178,12 +178,12 @@ def flag_filters(status: Iterable[str] | None = None, site: str | None = None, s
         where.append("f.first_flagged >= ?")
         params.append(since)
     if text:
-        where.append(_title_condition(text))
+        where.append(_text_condition(text))
         params.append(text)
     return where, params
 
 
-def _title_condition(text: str) -> str:
+def _text_condition(text: str) -> str:
     """Title and description search: the trigram index for 3+ characters, instr() for shorter words (유아)."""
     if len(text.strip()) >= 3:
         return ("l.rowid IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH"
